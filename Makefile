@@ -1,0 +1,32 @@
+# Corridor: two commands do everything on a fresh clone.
+#   make run    create .venv, install, build warehouse/corridor.duckdb from raw/
+#   make test   run the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install dagster check clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/corridor build
+
+check: $(STAMP)
+	$(BIN)/corridor check
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+dagster: $(STAMP)
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m orchestration.definitions
+
+clean:
+	rm -rf warehouse/build warehouse/corridor.duckdb dbt_project/target dbt_project/logs .dagster_home

@@ -1,0 +1,1 @@
+"""Corridor: a bilateral trade statistics warehouse (Dagster + DuckDB + dbt)."""

@@ -1,0 +1,1 @@
+"""Pure parsing, cleaning and quality functions, usable and tested without Dagster."""

@@ -1,0 +1,34 @@
+"""What every parser returns: the rows that load, and the rows that do not, with a reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+    "file": pl.String,
+    "sheet": pl.String,
+    "row": pl.Int64,
+    "column": pl.String,
+    "raw_value": pl.String,
+    "reason": pl.String,
+}
+
+
+def quarantine_frame(records: list[dict] | None = None) -> pl.DataFrame:
+    """A quarantine frame (possibly empty) with the fixed schema above."""
+    return pl.DataFrame(records or [], schema=QUARANTINE_SCHEMA)
+
+
+@dataclass
+class ParseResult:
+    """Rows that load (``rows``) and rows set aside (``quarantine``, schema ``QUARANTINE_SCHEMA``).
+
+    ``meta`` carries what a parser read from the file itself (unit, reporter, sheet names...).
+    Row numbers are 1-based, as a person sees them in a spreadsheet or text editor.
+    """
+
+    rows: pl.DataFrame
+    quarantine: pl.DataFrame = field(default_factory=quarantine_frame)
+    meta: dict = field(default_factory=dict)
