@@ -1,0 +1,27 @@
+-- Every harmonised trade figure, with valuation, estimate flag and lineage.
+with flows as (
+    select * from {{ ref('int_trade_flows_unioned') }}
+),
+
+final as (
+    select
+        source,
+        reporter_iso3,
+        partner_iso3,
+        partner_entity_type,
+        flow,
+        valuation,
+        year,
+        period,
+        product_code,
+        value_usd,
+        is_estimate,
+        source_file,
+        file_sha256,
+        source_sheet,
+        source_row,
+        loaded_at
+    from flows
+)
+
+select * from final

@@ -1,0 +1,44 @@
+-- Each partner's value, the reporter's own World total, the share and the rank among partner
+-- countries (aggregates, unspecified and historical entries are kept but never ranked).
+with flows as (
+    select * from {{ ref('int_trade_turnover_computed') }}
+),
+
+world as (
+    select source, reporter_iso3, flow, year, value_usd as reporter_total_usd
+    from flows
+    where partner_iso3 = 'WLD'
+),
+
+shares as (
+    select
+        f.source,
+        f.reporter_iso3,
+        f.partner_iso3,
+        f.partner_entity_type,
+        f.year,
+        f.flow,
+        f.value_usd,
+        w.reporter_total_usd,
+        case when w.reporter_total_usd > 0 then 100.0 * f.value_usd / w.reporter_total_usd end as share_pct,
+        f.is_estimate
+    from flows f
+    join world w using (source, reporter_iso3, flow, year)
+),
+
+ranked as (
+    select
+        *,
+        case when partner_entity_type = 'country' then
+            rank() over (
+                partition by source, reporter_iso3, year, flow, partner_entity_type = 'country'
+                order by value_usd desc
+            )
+        end as rank
+    from shares
+)
+
+select
+    source, reporter_iso3, partner_iso3, partner_entity_type, year, flow,
+    value_usd, reporter_total_usd, share_pct, rank, is_estimate
+from ranked

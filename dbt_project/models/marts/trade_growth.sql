@@ -1,0 +1,56 @@
+-- Year-on-year change, 5-year CAGR and contribution to the reporter's growth, per
+-- reporter × partner × flow (exports, imports, turnover) × year.
+with flows as (
+    select * from {{ ref('int_trade_turnover_computed') }}
+),
+
+world as (
+    select source, reporter_iso3, flow, year, value_usd as reporter_total_usd
+    from flows
+    where partner_iso3 = 'WLD'
+),
+
+lagged as (
+    select
+        f.source,
+        f.reporter_iso3,
+        f.partner_iso3,
+        f.partner_entity_type,
+        f.flow,
+        f.year,
+        f.value_usd,
+        prev.value_usd as prev_value_usd,
+        base5.value_usd as value_5y_ago_usd,
+        wprev.reporter_total_usd as reporter_prev_total_usd
+    from flows f
+    left join flows prev
+        on prev.source = f.source and prev.reporter_iso3 = f.reporter_iso3
+        and prev.partner_iso3 = f.partner_iso3 and prev.flow = f.flow and prev.year = f.year - 1
+    left join flows base5
+        on base5.source = f.source and base5.reporter_iso3 = f.reporter_iso3
+        and base5.partner_iso3 = f.partner_iso3 and base5.flow = f.flow and base5.year = f.year - 5
+    left join world wprev
+        on wprev.source = f.source and wprev.reporter_iso3 = f.reporter_iso3
+        and wprev.flow = f.flow and wprev.year = f.year - 1
+),
+
+final as (
+    select
+        source,
+        reporter_iso3,
+        partner_iso3,
+        partner_entity_type,
+        flow,
+        year,
+        value_usd,
+        prev_value_usd,
+        value_usd - prev_value_usd as yoy_change_usd,
+        case when prev_value_usd > 0 then 100.0 * (value_usd - prev_value_usd) / prev_value_usd end as yoy_pct,
+        case when value_5y_ago_usd > 0 and value_usd > 0
+            then 100.0 * (power(value_usd / value_5y_ago_usd, 1.0 / 5) - 1) end as cagr_5y_pct,
+        case when reporter_prev_total_usd > 0 and prev_value_usd is not null
+            then 100.0 * (value_usd - prev_value_usd) / reporter_prev_total_usd end as contribution_pp
+    from lagged
+)
+
+select * from final

@@ -1,0 +1,27 @@
+with source as (
+    select * from {{ source('raw', 'trade_flows') }}
+    where is_current
+),
+
+renamed as (
+    select
+        source,
+        reporter_code as reporter_iso3,
+        partner_code as partner_iso3,
+        partner_type as partner_entity_type,
+        flow,
+        valuation,
+        cast(year as integer) as year,
+        cast(year as varchar) as period,
+        'TOTAL' as product_code,
+        cast(value_usd as double) as value_usd,
+        is_estimate,
+        file as source_file,
+        file_sha256,
+        sheet as source_sheet,
+        source_row,
+        loaded_at
+    from source
+)
+
+select * from renamed

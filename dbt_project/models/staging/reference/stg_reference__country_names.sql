@@ -1,0 +1,17 @@
+with source as (
+    select * from {{ source('raw_reference', 'country_names') }}
+    where is_current
+),
+
+renamed as (
+    select
+        name,
+        code,
+        entity_type,
+        nullif(iso3, '') as iso3,
+        vocabulary,
+        nullif(note, '') as note
+    from source
+)
+
+select * from renamed

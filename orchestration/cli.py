@@ -1,0 +1,178 @@
+"""``corridor``: the command line.
+
+    corridor build            load raw/, run the checks, build the dbt marts, publish the warehouse
+    corridor check            load raw/ and run the source checks only (nothing is published)
+
+Exit codes: 0 success; 1 a check, a file or a model failed (the reason is printed on stderr);
+2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+EPILOG_BUILD = """example:
+  corridor build                      # the embedded data in raw/ -> warehouse/corridor.duckdb
+  CORRIDOR_RAW=~/dots corridor build  # any folder laid out like raw/ (e.g. 200 IMF workbooks)
+"""
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"corridor: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+def _run(selection: str | None, fresh: bool) -> tuple[bool, dict]:
+    """Materialise the assets (all, or a selection) in-process; return (success, summary)."""
+    from orchestration import constants
+
+    constants.export_env()
+    build_db = constants.build_db_path()
+    if fresh:
+        for leftover in build_db.parent.glob(build_db.name + "*"):
+            leftover.unlink()
+    build_db.parent.mkdir(parents=True, exist_ok=True)
+
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_implicit_global_asset_job_def()
+    if selection:
+        repo = defs.get_repository_def()
+        selected = dg.AssetSelection.from_string(selection).resolve(repo.asset_graph)
+        job = job.get_subset(asset_selection=selected, asset_check_selection=None)
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        )
+    return result.success, _summarise(result)
+
+
+def _summarise(result) -> dict:
+    materialised: dict[str, dict] = {}
+    checks: list[tuple[str, bool, dict]] = []
+    failures: list[str] = []
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_MATERIALIZATION":
+            mat = event.event_specific_data.materialization
+            materialised[mat.asset_key.to_user_string()] = {k: v.value for k, v in mat.metadata.items()}
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            ev = event.event_specific_data
+            checks.append((f"{ev.asset_key.to_user_string()}:{ev.check_name}", ev.passed, {k: v.value for k, v in ev.metadata.items()}))
+        elif event.event_type_value == "STEP_FAILURE":
+            err = event.event_specific_data.error
+            while err.cause is not None and "DagsterExecutionStepExecutionError" in (err.cls_name or ""):
+                err = err.cause
+            text = (err.message or "").strip()
+            for prefix in ("dagster._core.definitions.events.Failure: ",):
+                text = text.replace(prefix, "")
+            failures.append(f"{event.step_key}: {text.splitlines()[0] if text else 'failed'}")
+    return {"materialised": materialised, "checks": checks, "failures": failures}
+
+
+def _print_summary(summary: dict) -> None:
+    mats = summary["materialised"]
+    raw = {k: v for k, v in mats.items() if k.startswith("raw/")}
+    if raw:
+        _say("Sources loaded:")
+        for key, meta in sorted(raw.items()):
+            _say(f"  {key.replace('/', '.'):<32} {meta.get('current_rows', '?'):>9} rows current  "
+                 f"({meta.get('files_loaded', 0)} file(s) loaded, {meta.get('files_unchanged', 0)} unchanged, "
+                 f"{meta.get('rows_quarantined', 0)} row(s) quarantined)")
+    marts = {k: v for k, v in mats.items() if k.split("/")[0] in ("marts", "staging", "intermediate")}
+    if marts:
+        built = [k for k in marts if k.startswith("marts/")]
+        _say(f"dbt models built: {len(marts)} ({len(built)} marts)")
+        counts = mats.get("warehouse/corridor", {}).get("mart_rows") or {}
+        for key in sorted(built):
+            rows = counts.get(key.split("/", 1)[1], "")
+            _say(f"  {key.replace('/', '.'):<32} {rows:>9} rows")
+    checks = summary["checks"]
+    if checks:
+        failed = [c for c in checks if not c[1]]
+        _say(f"Checks: {len(checks) - len(failed)} passed, {len(failed)} failed")
+        for name, _, meta in failed:
+            offending = meta.get("offending_keys") or meta.get("failed_row_count") or ""
+            _say(f"  FAILED {name}: {meta.get('rows_failing', '')} row(s) failing {offending}")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from orchestration import constants
+
+    started = time.perf_counter()
+    _say(f"corridor build: raw folder {constants.raw_dir()}")
+    _say(f"  building in {constants.build_db_path()}")
+    ok, summary = _run(None, fresh=not args.incremental)
+    _print_summary(summary)
+    if not ok:
+        for line in summary["failures"]:
+            print(f"  {line}", file=sys.stderr)
+        reasons = [n for n, passed, _ in summary["checks"] if not passed]
+        why = f"blocking check(s) failed: {', '.join(reasons)}" if reasons else (summary["failures"][0] if summary["failures"] else "a step failed")
+        return _fail(f"build failed, warehouse not published ({why})")
+    _say(f"Warehouse published: {constants.warehouse_path()}  ({time.perf_counter() - started:.1f} s)")
+    _say(f"  query it:  duckdb -readonly {constants.warehouse_path()}  \"select * from marts.partner_shares limit 5\"")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    ok, summary = _run("key:raw/*", fresh=True)
+    _print_summary(summary)
+    if not ok:
+        return _fail("source checks failed: " + "; ".join(summary["failures"][:3] or [n for n, p, _ in summary["checks"] if not p]))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="corridor",
+        description="Corridor: a bilateral trade statistics warehouse (IMF DOTS, FDI, company registry, claims) in DuckDB.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Settings (environment): CORRIDOR_RAW (source folder), CORRIDOR_WAREHOUSE (published DuckDB file), "
+        "CORRIDOR_FOCUS (focus corridor, default AZE-CHN).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("build", help="load raw/, check, build the marts, publish the warehouse",
+                       description="Load every source in the raw folder, run the blocking checks, build the dbt marts "
+                       "and publish the warehouse atomically.", epilog=EPILOG_BUILD,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--incremental", action="store_true", help="reuse the previous build file; reload only changed files")
+    p.set_defaults(func=cmd_build)
+    p = sub.add_parser("check", help="load raw/ and run the source checks only",
+                       description="Load the sources into a scratch build and run every source check; publishes nothing.",
+                       epilog="example:\n  corridor check", formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return _fail("interrupted; the published warehouse is unchanged", 130)
+    except Exception as exc:  # the last line of defence: one line, not a traceback
+        from orchestration.lib.errors import CorridorError
+
+        if isinstance(exc, CorridorError):
+            return _fail(str(exc))
+        if os.environ.get("CORRIDOR_DEBUG"):
+            raise
+        return _fail(f"{type(exc).__name__}: {exc} (set CORRIDOR_DEBUG=1 for the traceback)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

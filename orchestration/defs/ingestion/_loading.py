@@ -1,0 +1,65 @@
+"""What every ingestion asset does with a folder of files: load, log, quarantine, report."""
+
+
+from collections.abc import Callable
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.defs.resources import RawFilesResource, WarehouseResource
+from orchestration.lib.results import ParseResult
+from orchestration.lib.warehouse import load_files
+
+
+def load_source(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    raw_files: RawFilesResource,
+    *,
+    source: str,
+    table: str,
+    files: list[Path],
+    parse: Callable[[Path], ParseResult],
+    transform: Callable[[ParseResult, Path], ParseResult] | None = None,
+    context_version: str = "",
+    conn=None,
+) -> dg.MaterializeResult:
+    """Load ``files`` into ``table``; fail the asset (after loading the good files) if any file is unreadable."""
+
+    def run(c):
+        report = load_files(
+            c, source=source, table=table, files=files, root=raw_files.path, parse=parse,
+            transform=transform, progress=context.log.info, context_version=context_version,
+        )
+        current = c.execute(f"select count(*) from {table} where is_current").fetchone()[0] if report.files and any(
+            f.status in ("loaded", "unchanged", "removed") for f in report.files) else 0
+        return report, current
+
+    if conn is not None:
+        report, current = run(conn)
+    else:
+        with warehouse.connect() as c:
+            report, current = run(c)
+
+    summary = report.summary()
+    for f in report.files:
+        if f.status == "loaded":
+            context.log.info(f"{table}: {f.file}: {f.rows_loaded} rows loaded, {f.rows_quarantined} quarantined")
+    if report.failed:
+        lines = [f.message for f in report.failed]
+        for line in lines:
+            context.log.error(line)
+        raise dg.Failure(
+            description="; ".join(lines),
+            metadata={**summary, "failed_files": dg.MetadataValue.json(lines)},
+        )
+    return dg.MaterializeResult(
+        metadata={
+            **summary,
+            "current_rows": current,
+            "files_detail": dg.MetadataValue.md(
+                "| file | status | rows loaded | quarantined |\n|---|---|---|---|\n"
+                + "\n".join(f"| {f.file} | {f.status} | {f.rows_loaded} | {f.rows_quarantined} |" for f in report.files)
+            ),
+        }
+    )
