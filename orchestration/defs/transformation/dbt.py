@@ -12,7 +12,12 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration import constants
 
 constants.export_env()
-dbt_project = DbtProject(project_dir=constants.DBT_PROJECT_DIR, profiles_dir=constants.DBT_PROJECT_DIR)
+# DBT_TARGET_PATH (dbt's own variable) moves target/ elsewhere, e.g. one per test session
+dbt_project = DbtProject(
+    project_dir=constants.DBT_PROJECT_DIR,
+    profiles_dir=constants.DBT_PROJECT_DIR,
+    target_path=os.environ.get("DBT_TARGET_PATH", "target"),
+)
 
 
 def _dbt_executable() -> str:
@@ -28,7 +33,7 @@ def ensure_manifest() -> Path:
     if not manifest.exists() or max(p.stat().st_mtime for p in sources) > manifest.stat().st_mtime:
         proc = subprocess.run(
             [_dbt_executable(), "parse", "--quiet", "--project-dir", str(constants.DBT_PROJECT_DIR),
-             "--profiles-dir", str(constants.DBT_PROJECT_DIR)],
+             "--profiles-dir", str(constants.DBT_PROJECT_DIR), "--target-path", str(dbt_project.target_path)],
             cwd=constants.DBT_PROJECT_DIR, capture_output=True, text=True, env=os.environ.copy(),
         )
         if proc.returncode != 0:
