@@ -2,6 +2,8 @@
 
     corridor build            load raw/, run the checks, build the dbt marts, publish the warehouse
     corridor check            load raw/ and run the source checks only (nothing is published)
+    corridor docs [--serve]   the dbt docs site as one HTML file next to the warehouse
+    corridor rollback [V]     publish a kept earlier version again (--list shows them)
 
 Exit codes: 0 success; 1 a check, a file or a model failed (the reason is printed on stderr);
 2 a usage error.
@@ -121,8 +123,14 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"  {line}", file=sys.stderr)
         reasons = [n for n, passed, _ in summary["checks"] if not passed]
         why = f"blocking check(s) failed: {', '.join(reasons)}" if reasons else (summary["failures"][0] if summary["failures"] else "a step failed")
+        if "warehouse/corridor" in summary["materialised"]:
+            return _fail(f"warehouse published to {constants.warehouse_path()}, but a later step failed ({why})")
         return _fail(f"build failed, warehouse not published ({why})")
-    _say(f"Warehouse published: {constants.warehouse_path()}  ({time.perf_counter() - started:.1f} s)")
+    version = summary["materialised"].get("warehouse/corridor", {}).get("version_id", "")
+    _say(f"Warehouse published: {constants.warehouse_path()}  (version {version}, {time.perf_counter() - started:.1f} s)")
+    docs = summary["materialised"].get("warehouse/docs", {}).get("path")
+    if docs:
+        _say(f"  dbt docs:  {docs}   (serve them: corridor docs --serve)")
     _say(f"  query it:  duckdb -readonly {constants.warehouse_path()}  \"select * from marts.partner_shares limit 5\"")
     return 0
 
@@ -132,6 +140,49 @@ def cmd_check(args: argparse.Namespace) -> int:
     _print_summary(summary)
     if not ok:
         return _fail("source checks failed: " + "; ".join(summary["failures"][:3] or [n for n, p, _ in summary["checks"] if not p]))
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from orchestration import constants
+
+    site = constants.warehouse_path().parent / "docs" / "index.html"
+    if args.generate or not site.exists():
+        _say("generating the dbt docs site (dbt docs generate --static) ...")
+        ok, summary = _run("key:warehouse/docs", fresh=False)
+        if not ok:
+            return _fail("docs generation failed: " + "; ".join(summary["failures"][:2]) + " (run `corridor build` first)")
+    _say(f"dbt docs: {site}")
+    if not args.serve:
+        return 0
+    import functools
+    import http.server
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site.parent))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+        _say(f"serving on http://127.0.0.1:{server.server_address[1]}/  (Ctrl-C to stop)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from orchestration import constants
+    from orchestration.lib import publish
+
+    target = constants.warehouse_path()
+    if args.list:
+        current = publish.current_version(target)
+        for meta in publish.list_versions(target):
+            mark = "*" if meta["version_id"] == current else " "
+            checks = meta.get("checks", {})
+            _say(f"{mark} {meta['version_id']}  commit {str(meta.get('git_commit') or '-')[:10]}  "
+                 f"checks {checks.get('passed', '?')}/{checks.get('evaluated', '?')} passed")
+        return 0
+    chosen = publish.rollback(target, args.version)
+    _say(f"rolled back: {target} is now version {chosen['version_id']}")
     return 0
 
 
@@ -154,6 +205,22 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Load the sources into a scratch build and run every source check; publishes nothing.",
                        epilog="example:\n  corridor check", formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(func=cmd_check)
+    p = sub.add_parser("docs", help="generate and serve the dbt docs site",
+                       description="Write the dbt docs site as one static HTML file next to the warehouse "
+                       "(<warehouse dir>/docs/index.html) and optionally serve it on localhost.",
+                       epilog="example:\n  corridor docs --serve --port 8080", formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--generate", action="store_true", help="regenerate even if the site exists")
+    p.add_argument("--serve", action="store_true", help="serve the site on http://127.0.0.1:PORT")
+    p.add_argument("--port", type=int, default=8080, help="port to serve on (default 8080; 0 = any free port)")
+    p.set_defaults(func=cmd_docs)
+    p = sub.add_parser("rollback", help="publish a previous warehouse version again",
+                       description="Replace the published warehouse with a kept version (atomically). "
+                       "The last CORRIDOR_KEEP_VERSIONS (default 3) versions are kept under <warehouse dir>/versions/.",
+                       epilog="examples:\n  corridor rollback --list\n  corridor rollback            # the version before the current one\n"
+                       "  corridor rollback 20261123T163048999186Z", formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("version", nargs="?", help="version id to publish (default: the one before the current)")
+    p.add_argument("--list", action="store_true", help="list the kept versions (* = published)")
+    p.set_defaults(func=cmd_rollback)
     return parser
 
 

@@ -1,6 +1,5 @@
 """Publishing: after every blocking check and dbt test passed, replace the published warehouse."""
 
-
 from pathlib import Path
 
 import dagster as dg
@@ -11,6 +10,13 @@ from orchestration.defs.transformation.dbt import corridor_dbt_models
 from orchestration.lib.publish import publish
 
 
+def _check_summary(context: dg.AssetExecutionContext) -> dict:
+    records = context.instance.all_logs(context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    results = [r.dagster_event.event_specific_data for r in records if r.dagster_event]
+    failed = sorted(f"{e.asset_key.to_user_string()}:{e.check_name}" for e in results if not e.passed)
+    return {"evaluated": len(results), "passed": len(results) - len(failed), "failed": failed}
+
+
 @dg.asset(
     key=["warehouse", "corridor"],
     group_name="serving",
@@ -18,23 +24,21 @@ from orchestration.lib.publish import publish
     deps=list(corridor_dbt_models.keys),
     description=(
         "The published warehouse (CORRIDOR_WAREHOUSE, default warehouse/corridor.duckdb): the build "
-        "file copied and atomically renamed into place, only after every upstream blocking check and "
-        "dbt test passed. BI tools open it read-only."
+        "file stamped with a version id, kept under versions/, and atomically renamed into place, only "
+        "after every upstream blocking check and dbt test passed. BI tools open it read-only."
     ),
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    target = publish(Path(warehouse.path), constants.warehouse_path())
-    # same configuration as any connection dbt's adapter may still hold in this process
-    with warehouse.connect() as conn:
-        marts = conn.execute(
-            "select table_name, estimated_size from duckdb_tables() where schema_name = 'marts' order by 1"
-        ).fetchall()
-        marts = [(name, conn.execute(f'select count(*) from marts."{name}"').fetchone()[0]) for name, _ in marts]
-    context.log.info(f"published {target}")
+    target = constants.warehouse_path()
+    manifest = publish(Path(warehouse.path), target, checks=_check_summary(context), repo=constants.REPO_ROOT)
+    marts = {k.split(".", 1)[1]: v for k, v in manifest["row_counts"].items() if k.startswith("marts.")}
+    context.log.info(f"published {target} (version {manifest['version_id']})")
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(target)),
+            "version_id": manifest["version_id"],
             "size_bytes": target.stat().st_size,
-            "mart_rows": dg.MetadataValue.json({name: rows for name, rows in marts}),
+            "mart_rows": dg.MetadataValue.json(marts),
+            "checks": dg.MetadataValue.json(manifest["checks"]),
         }
     )

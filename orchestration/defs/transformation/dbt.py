@@ -20,6 +20,12 @@ dbt_project = DbtProject(
 )
 
 
+def target_dir() -> Path:
+    """dbt's target folder as an absolute path (DBT_TARGET_PATH may be relative to the project)."""
+    path = Path(dbt_project.target_path)
+    return path if path.is_absolute() else constants.DBT_PROJECT_DIR / path
+
+
 def _dbt_executable() -> str:
     candidate = Path(sys.executable).with_name("dbt")
     return str(candidate) if candidate.exists() else "dbt"
