@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install dagster check docs rollback clean
+.PHONY: run test install browser dagster check docs rollback clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,12 @@ run: $(STAMP)
 check: $(STAMP)
 	$(BIN)/corridor check
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# headless Chromium for the browser tests (Debian's package; needs root, as on CI)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 docs: $(STAMP)
 	$(BIN)/corridor docs --serve

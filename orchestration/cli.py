@@ -2,6 +2,7 @@
 
     corridor build            load raw/, run the checks, build the dbt marts, publish the warehouse
     corridor check            load raw/ and run the source checks only (nothing is published)
+    corridor report [--pair]  the corridor report (HTML, offline) for a pair
     corridor docs [--serve]   the dbt docs site as one HTML file next to the warehouse
     corridor rollback [V]     publish a kept earlier version again (--list shows them)
 
@@ -128,6 +129,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         return _fail(f"build failed, warehouse not published ({why})")
     version = summary["materialised"].get("warehouse/corridor", {}).get("version_id", "")
     _say(f"Warehouse published: {constants.warehouse_path()}  (version {version}, {time.perf_counter() - started:.1f} s)")
+    report = summary["materialised"].get("warehouse/report", {}).get("path")
+    if report:
+        _say(f"  report:    {report}")
     docs = summary["materialised"].get("warehouse/docs", {}).get("path")
     if docs:
         _say(f"  dbt docs:  {docs}   (serve them: corridor docs --serve)")
@@ -165,6 +169,25 @@ def cmd_docs(args: argparse.Namespace) -> int:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from orchestration import constants
+    from orchestration.lib.report import write_report
+
+    pair = (args.pair or "-".join(constants.focus_corridor())).upper()
+    parts = pair.split("-")
+    if len(parts) != 2 or not all(len(p) == 3 and p.isalpha() for p in parts):
+        return _fail(f"--pair {args.pair!r}: expected two ISO3 codes like GEO-CHN", 2)
+    target = constants.warehouse_path()
+    if not target.exists():
+        return _fail(f"{target}: no published warehouse; run `corridor build` first")
+    try:
+        out = write_report(target, parts[0], parts[1], target.parent / "report")
+    except ValueError as exc:
+        return _fail(str(exc))
+    _say(f"report: {out}")
     return 0
 
 
@@ -213,6 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--serve", action="store_true", help="serve the site on http://127.0.0.1:PORT")
     p.add_argument("--port", type=int, default=8080, help="port to serve on (default 8080; 0 = any free port)")
     p.set_defaults(func=cmd_docs)
+    p = sub.add_parser("report", help="render the corridor report (static HTML, offline)",
+                       description="Render the report of a reporter-partner pair from the published warehouse to "
+                       "<warehouse dir>/report/<PAIR>/index.html. Every build renders the focus corridor.",
+                       epilog="examples:\n  corridor report                 # the focus corridor (CORRIDOR_FOCUS)\n"
+                       "  corridor report --pair CHN-AZE  # China's view", formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--pair", help="REPORTER-PARTNER ISO3 codes (default: CORRIDOR_FOCUS, AZE-CHN)")
+    p.set_defaults(func=cmd_report)
     p = sub.add_parser("rollback", help="publish a previous warehouse version again",
                        description="Replace the published warehouse with a kept version (atomically). "
                        "The last CORRIDOR_KEEP_VERSIONS (default 3) versions are kept under <warehouse dir>/versions/.",
