@@ -10,6 +10,11 @@ from orchestration.defs.transformation.dbt import corridor_dbt_models
 from orchestration.lib.publish import publish
 
 
+def _markdown(columns: list[str], rows: list[tuple]) -> str:
+    head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns)
+    return head + "".join("\n| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows)
+
+
 def _check_summary(context: dg.AssetExecutionContext) -> dict:
     records = context.instance.all_logs(context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
     results = [r.dagster_event.event_specific_data for r in records if r.dagster_event]
@@ -32,6 +37,11 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
     target = constants.warehouse_path()
     manifest = publish(Path(warehouse.path), target, checks=_check_summary(context), repo=constants.REPO_ROOT)
     marts = {k.split(".", 1)[1]: v for k, v in manifest["row_counts"].items() if k.startswith("marts.")}
+    previews = {}
+    with warehouse.connect() as conn:
+        for name in marts:
+            rel = conn.sql(f'select * from marts."{name}" limit 5')
+            previews[f"preview_{name}"] = dg.MetadataValue.md(_markdown(rel.columns, rel.fetchall()))
     context.log.info(f"published {target} (version {manifest['version_id']})")
     return dg.MaterializeResult(
         metadata={
@@ -40,5 +50,6 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "size_bytes": target.stat().st_size,
             "mart_rows": dg.MetadataValue.json(marts),
             "checks": dg.MetadataValue.json(manifest["checks"]),
+            **previews,
         }
     )
