@@ -117,6 +117,17 @@ class LoadReport:
         }
 
 
+def release_of(path: Path, source_root: Path) -> str:
+    """The release a file belongs to: its sub-folder under the source folder
+    (``raw/imf_dots/2023-06/DOTS_13.xlsx`` -> ``2023-06``), or ``base`` for files at the top.
+    A later release (by name; name releases by date) supersedes an earlier one in the marts."""
+    try:
+        parts = path.relative_to(source_root).parts
+    except ValueError:
+        return "base"
+    return "/".join(parts[:-1]) if len(parts) > 1 else "base"
+
+
 def _table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, name = table.split(".")
     return bool(
@@ -181,6 +192,7 @@ def load_files(
         now = datetime.now(timezone.utc)
         rows = result.rows.with_columns(
             pl.lit(rel).alias("file"),
+            pl.lit(release_of(path, root / rel.split("/", 1)[0]) if "/" in rel else "base").alias("release"),
             pl.lit(sha).alias("file_sha256"),
             pl.lit(load_id).alias("load_id"),
             pl.lit(now).alias("loaded_at"),
@@ -201,6 +213,7 @@ def load_files(
             if not _table_exists(conn, table):
                 conn.execute(f"create table {table} as select * from rows limit 0")
             else:
+                _add_missing_columns(conn, table, rows)
                 superseded = conn.execute(
                     f"update {table} set is_current = false where file = ? and is_current", [rel]
                 ).fetchone()[0]
@@ -230,6 +243,18 @@ def load_files(
                          rows_superseded=n, message="file no longer in the raw folder; its rows are kept as superseded")
                 )
     return report
+
+
+def _add_missing_columns(conn: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
+    """Schema evolution: a column a newer parser adds is added to the table (older rows get null)."""
+    schema, name = table.split(".")
+    existing = {r[0] for r in conn.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ?", [schema, name]
+    ).fetchall()}
+    for column in rows.columns:
+        if column not in existing:
+            duck_type = conn.sql(f'select "{column}" from rows').types[0]
+            conn.execute(f'alter table {table} add column "{column}" {duck_type}')
 
 
 def _log(conn, load_id, source, table, rel, sha, size, status, started, *, rows_read=0, rows_loaded=0,

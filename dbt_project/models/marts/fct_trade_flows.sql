@@ -16,6 +16,7 @@ final as (
         product_code,
         value_usd,
         is_estimate,
+        release,
         source_file,
         file_sha256,
         source_sheet,

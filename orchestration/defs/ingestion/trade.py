@@ -108,7 +108,7 @@ CHECKS = {
     "trade_value_non_negative": "value_usd >= 0 for every figure",
     "trade_year_in_range": f"year between {FIRST_YEAR} and the current year",
     "trade_unit_is_declared": "every sheet's unit is one Corridor knows",
-    "trade_key_unique": "one figure per (source, reporter, partner, flow, year)",
+    "trade_key_unique": "one figure per (source, release, reporter, partner, flow, year)",
     "trade_country_names_known": "every reporter/partner name is in the country crosswalk",
     "trade_partner_sum_within_world_total": f"sum over partner countries <= World total × {1 + PARTNER_SUM_TOLERANCE}",
 }
@@ -125,7 +125,7 @@ def trade_suite(current_year: int) -> list[Expectation]:
         Expectation("trade_year_in_range", e.ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_YEAR, max_value=current_year), key),
         Expectation("trade_unit_is_declared", e.ExpectColumnValuesToBeInSet(
             column="unit_as_published", value_set=["US Dollars", "US Dollars, Thousands", "US Dollars, Millions", "US Dollars, Billions"]), key),
-        Expectation("trade_key_unique", e.ExpectCompoundColumnsToBeUnique(column_list=["source", *key]), key),
+        Expectation("trade_key_unique", e.ExpectCompoundColumnsToBeUnique(column_list=["source", "release", *key]), ("release", *key)),
     ]
 
 
@@ -135,7 +135,7 @@ def trade_suite(current_year: int) -> list[Expectation]:
 def trade_flows_checks(warehouse: WarehouseResource):
     with warehouse.connect(read_only=True) as conn:
         frame = conn.execute(
-            "select source, reporter_code, partner_code, flow, valuation, year, value_usd, is_estimate, "
+            "select source, release, reporter_code, partner_code, flow, valuation, year, value_usd, is_estimate, "
             "unit_as_published, file, file_sha256, sheet, source_row from raw.trade_flows where is_current"
         ).df()
         names = conn.execute(
@@ -152,12 +152,12 @@ def trade_flows_checks(warehouse: WarehouseResource):
         sums = conn.execute(
             """
             with t as (
-                select t.reporter_code, t.flow, t.year, t.value_usd, c.entity_type, t.partner_code
+                select t.release, t.reporter_code, t.flow, t.year, t.value_usd, c.entity_type, t.partner_code
                 from raw.trade_flows t
                 join (select distinct code, entity_type from raw.country_names where is_current) c on c.code = t.partner_code
                 where t.is_current
             )
-            select reporter_code, flow, year,
+            select release, reporter_code, flow, year,
                    sum(value_usd) filter (where entity_type in ('country', 'historical')) as partner_sum_usd,
                    max(value_usd) filter (where partner_code = 'WLD') as world_usd
             from t group by all having world_usd is not null
@@ -172,7 +172,7 @@ def trade_flows_checks(warehouse: WarehouseResource):
     ]))
     outcomes.update(run_suite("trade_partner_sums", sums, [
         Expectation("trade_partner_sum_within_world_total", gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="world_with_tolerance_usd", column_B="partner_sum_usd", or_equal=True), ("reporter_code", "flow", "year")),
+            column_A="world_with_tolerance_usd", column_B="partner_sum_usd", or_equal=True), ("release", "reporter_code", "flow", "year")),
     ]))
     for name in CHECKS:
         o = outcomes[name]

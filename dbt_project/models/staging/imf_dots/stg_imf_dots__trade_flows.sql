@@ -1,6 +1,7 @@
+-- Every loaded version of every IMF DOTS figure (current and superseded); the intermediate layer
+-- decides which version is the latest.
 with source as (
     select * from {{ source('raw', 'trade_flows') }}
-    where is_current
 ),
 
 renamed as (
@@ -16,11 +17,13 @@ renamed as (
         'TOTAL' as product_code,
         cast(value_usd as double) as value_usd,
         is_estimate,
+        coalesce(release, 'base') as release,
         file as source_file,
         file_sha256,
         sheet as source_sheet,
         source_row,
-        loaded_at
+        loaded_at,
+        is_current as is_current_file_version
     from source
 )
 

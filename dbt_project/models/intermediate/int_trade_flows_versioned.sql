@@ -1,0 +1,54 @@
+-- Every version of every trade figure, ordered: a later release supersedes an earlier one, and a
+-- newer load of the same release supersedes an older one. Consecutive versions with the same value
+-- are collapsed, so a version exists only where the figure changed. valid_from / valid_to are load
+-- times: "what did the warehouse say on date D" is valid_from <= D < coalesce(valid_to, infinity).
+with all_versions as (
+    select * from {{ ref('stg_imf_dots__trade_flows') }}
+),
+
+ordered as (
+    select
+        *,
+        lag(value_usd) over w as prev_value_usd,
+        lag(is_estimate) over w as prev_is_estimate,
+        row_number() over w as version_rank
+    from all_versions
+    window w as (
+        partition by source, reporter_iso3, partner_iso3, flow, period, product_code
+        order by release, loaded_at
+    )
+),
+
+changes as (
+    select * exclude (prev_value_usd, prev_is_estimate)
+    from ordered
+    where version_rank = 1
+       or value_usd is distinct from prev_value_usd
+       or is_estimate is distinct from prev_is_estimate
+),
+
+latest_current as (
+    -- among versions from files still present, the latest release and load
+    select source, reporter_iso3, partner_iso3, flow, period, product_code,
+           max(release) as latest_release
+    from all_versions
+    where is_current_file_version
+    group by all
+),
+
+final as (
+    select
+        c.* exclude (version_rank),
+        c.loaded_at as valid_from,
+        lead(c.loaded_at) over (
+            partition by c.source, c.reporter_iso3, c.partner_iso3, c.flow, c.period, c.product_code
+            order by c.release, c.loaded_at
+        ) as valid_to
+    from changes c
+)
+
+select
+    f.*,
+    f.valid_to is null and l.latest_release is not null as is_latest
+from final f
+left join latest_current l using (source, reporter_iso3, partner_iso3, flow, period, product_code)

@@ -1,0 +1,95 @@
+"""Release vintages: a revised release supersedes the earlier one in the marts, and the history
+mart answers "what did the data say on date D"."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+WORLD_EXPORTS_2019 = 19_635.7486  # USD mn, Azerbaijan's own figure in the 2022 vintage
+REVISED = 19_700.0  # the synthetic revision this test writes into a copy
+
+
+def build(raw: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CORRIDOR_RAW": str(raw), "CORRIDOR_WAREHOUSE": str(tmp / "wh" / "corridor.duckdb"),
+           "DBT_TARGET_PATH": str(tmp / "target")}
+    env.pop("CORRIDOR_BUILD_DB", None)
+    proc = subprocess.run([sys.executable, "-m", "orchestration.cli", "build", *args], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return proc
+
+
+def revise(src: Path, dst: Path, year: int, value_mn: float) -> None:
+    """Copy a DOTS workbook, changing the World exports figure of one year (a synthetic revision)."""
+    wb = openpyxl.load_workbook(src)
+    ws = wb["Exports, FOB"]
+    header = next(r for r in ws.iter_rows(min_row=1, max_row=12) if any(str(c.value) == str(year) for c in r))
+    col = next(c.column for c in header if str(c.value) == str(year))
+    row = next(r[0].row for r in ws.iter_rows(min_row=1, max_col=2) if r[1].value == "World")
+    ws.cell(row=row, column=col, value=value_mn)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(dst)
+
+
+@pytest.fixture(scope="module")
+def two_releases(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("vintages")
+    raw = tmp / "raw"
+    shutil.copytree(REPO / "raw", raw, ignore=shutil.ignore_patterns("imf_dots"))
+    (raw / "imf_dots" / "2022-02").mkdir(parents=True)
+    for name in ("DOTS_13.xlsx", "DOTS_40.xlsx"):
+        shutil.copy(REPO / "raw" / "imf_dots" / name, raw / "imf_dots" / "2022-02" / name)
+    build(raw, tmp)
+    db = tmp / "wh" / "corridor.duckdb"
+    with duckdb.connect(str(db), read_only=True) as conn:
+        first_loaded = conn.execute("select max(loaded_at) from raw.trade_flows").fetchone()[0]
+    revise(REPO / "raw" / "imf_dots" / "DOTS_13.xlsx", raw / "imf_dots" / "2023-01" / "DOTS_13.xlsx", 2019, REVISED)
+    build(raw, tmp, "--incremental")
+    return db, first_loaded
+
+
+def world_exports(conn, table: str, extra: str = "", params=()):
+    return conn.execute(
+        f"select value_usd / 1e6 from marts.{table} where reporter_iso3 = 'AZE' and partner_iso3 = 'WLD' "
+        f"and flow = 'exports' and year = 2019 {extra}", list(params)).fetchall()
+
+
+def test_the_revised_release_supersedes_in_the_marts(two_releases):
+    db, _ = two_releases
+    with duckdb.connect(str(db), read_only=True) as conn:
+        assert world_exports(conn, "fct_trade_flows") == [(pytest.approx(REVISED),)]
+        release = conn.execute("select release from marts.fct_trade_flows where reporter_iso3 = 'AZE' and partner_iso3 = 'WLD' "
+                               "and flow = 'exports' and year = 2019").fetchone()[0]
+        assert release == "2023-01"
+        # figures the revision did not touch keep one version, and marts have no duplicates
+        turnover = conn.execute("select value_usd / 1e6 from marts.partner_shares where reporter_iso3 = 'AZE' "
+                                "and partner_iso3 = 'CHN' and flow = 'turnover' and year = 2019").fetchall()
+        assert turnover == [(pytest.approx(2183.7552),)]
+        assert conn.execute("select count(*) from marts.fct_trade_flows").fetchone()[0] == 22819
+
+
+def test_history_answers_what_the_data_said_on_a_date(two_releases):
+    db, first_loaded = two_releases
+    with duckdb.connect(str(db), read_only=True) as conn:
+        versions = conn.execute(
+            "select release, value_usd / 1e6, valid_from, valid_to, is_latest from marts.fct_trade_flows_history "
+            "where reporter_iso3 = 'AZE' and partner_iso3 = 'WLD' and flow = 'exports' and year = 2019 order by valid_from"
+        ).fetchall()
+        assert [(r, round(v, 4), latest) for r, v, _, _, latest in versions] == [
+            ("2022-02", WORLD_EXPORTS_2019, False), ("2023-01", REVISED, True)]
+        assert versions[0][3] == versions[1][2]  # the old version ends when the new one starts
+        said = "and valid_from <= ? and (valid_to is null or valid_to > ?)"
+        assert world_exports(conn, "fct_trade_flows_history", said, [first_loaded, first_loaded]) == [(pytest.approx(WORLD_EXPORTS_2019),)]
+        now = versions[1][2]
+        assert world_exports(conn, "fct_trade_flows_history", said, [now, now]) == [(pytest.approx(REVISED),)]
+        # unchanged figures: one version only
+        n = conn.execute("select count(*) from marts.fct_trade_flows_history where reporter_iso3 = 'AZE' and partner_iso3 = 'CHN' "
+                         "and flow = 'imports' and year = 2019").fetchone()[0]
+        assert n == 1
