@@ -3,6 +3,7 @@
     corridor build            load raw/, run the checks, build the dbt marts, publish the warehouse
     corridor check            load raw/ and run the source checks only (nothing is published)
     corridor report [--pair]  the corridor report (HTML, offline) for a pair
+    corridor claims check F   find the figures quoted in a text and check them against the warehouse
     corridor docs [--serve]   the dbt docs site as one HTML file next to the warehouse
     corridor rollback [V]     publish a kept earlier version again (--list shows them)
 
@@ -191,6 +192,21 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_claims_check(args: argparse.Namespace) -> int:
+    from orchestration import constants
+    from orchestration.lib.claims import claims_check_command
+
+    article = Path(args.file)
+    if not article.is_file():
+        return _fail(f"{article}: no such file", 2)
+    target = constants.warehouse_path()
+    if not target.exists():
+        return _fail(f"{target}: no published warehouse; run `corridor build` first")
+    code, text = claims_check_command(article, target)
+    print(text)
+    return code
+
+
 def cmd_rollback(args: argparse.Namespace) -> int:
     from orchestration import constants
     from orchestration.lib import publish
@@ -243,6 +259,18 @@ def build_parser() -> argparse.ArgumentParser:
                        "  corridor report --pair CHN-AZE  # China's view", formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--pair", help="REPORTER-PARTNER ISO3 codes (default: CORRIDOR_FOCUS, AZE-CHN)")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("claims", help="check the figures quoted in an article",
+                       description="Work with figures quoted in documents.")
+    claims_sub = p.add_subparsers(dest="claims_command", required=True)
+    c = claims_sub.add_parser("check", help="find the figures in a text and check each against the warehouse",
+                              description="Find every numeric figure in a text file (amounts with currency and scale, "
+                              "percentages, ranks, company counts) with the words that say what it measures and its "
+                              "year, and print each with its quote and a verdict against the published warehouse. "
+                              "Every figure reported is a span of the text; nothing is invented.",
+                              epilog="example:\n  corridor claims check raw/claims/documents/000_89a053709fc8d48a.txt",
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("file", help="a plain-text article (UTF-8)")
+    c.set_defaults(func=cmd_claims_check)
     p = sub.add_parser("rollback", help="publish a previous warehouse version again",
                        description="Replace the published warehouse with a kept version (atomically). "
                        "The last CORRIDOR_KEEP_VERSIONS (default 3) versions are kept under <warehouse dir>/versions/.",

@@ -1,0 +1,97 @@
+-- Growth claims checked by arithmetic on level claims: the level the growth claim's own document
+-- gives for the period (else another document's) over the level another document gives for the
+-- same period a year earlier. The implied rate is a range, because both levels are rounded to
+-- their quoted precision. Also, for each growth claim, another period's growth claim with the same
+-- rate (to tell a rate that belongs to another year's series).
+with claims as (
+    select * from {{ ref('stg_claims__claims') }}
+),
+
+growth as (
+    select *, replace(metric, '_yoy_pct', '') as level_metric
+    from claims
+    where metric like '%\_yoy\_pct' escape '\'
+),
+
+levels as (
+    select * from claims where metric in ('turnover', 'exports', 'imports')
+),
+
+pairs as (
+    select
+        g.claim_id,
+        cur.claim_id as level_claim_id,
+        cur.value_usd as level_usd,
+        prev.claim_id as prev_level_claim_id,
+        prev.value_usd as prev_level_usd,
+        prev.publisher as prev_publisher,
+        year(prev.period_start) as prev_year,
+        100.0 * (cur.value_usd / prev.value_usd - 1) as implied_pct,
+        100.0 * ((cur.value_usd - cur.value_half_unit) / (prev.value_usd + prev.value_half_unit) - 1) as implied_low_pct,
+        100.0 * ((cur.value_usd + cur.value_half_unit) / (prev.value_usd - prev.value_half_unit) - 1) as implied_high_pct,
+        greatest(0.02 * abs(g.value_pct), g.value_half_unit) as tolerance_pp,
+        cur.document = g.document as level_from_same_document,
+        g.value_pct
+    from growth g
+    join levels cur
+        on cur.metric = g.level_metric and cur.reporter_iso3 = g.reporter_iso3 and cur.partner_iso3 = g.partner_iso3
+        and cur.period_start = g.period_start and cur.period_end = g.period_end
+        and (g.basis = 'unknown' or cur.basis in (g.basis, 'unknown'))
+    join levels prev
+        on prev.metric = g.level_metric and prev.reporter_iso3 = g.reporter_iso3 and prev.partner_iso3 = g.partner_iso3
+        and prev.period_start = cast(g.period_start - interval 1 year as date)
+        and prev.period_end = last_day(cast(g.period_end - interval 1 year as date))
+        and prev.document <> g.document
+        and (g.basis = 'unknown' or prev.basis = g.basis)
+),
+
+scored as (
+    select
+        *,
+        value_pct between implied_low_pct - tolerance_pp and implied_high_pct + tolerance_pp as agrees
+    from pairs
+),
+
+best_pair as (
+    select
+        claim_id,
+        arg_min(
+            struct_pack(level_claim_id := level_claim_id, level_usd := level_usd, prev_level_claim_id := prev_level_claim_id, prev_level_usd := prev_level_usd, prev_publisher := prev_publisher, prev_year := prev_year, implied_pct := implied_pct, agrees := agrees),
+            struct_pack(a := not level_from_same_document, b := not agrees, c := abs(value_pct - implied_pct))
+        ) as best
+    from scored
+    group by claim_id
+),
+
+other_period as (
+    select
+        g.claim_id,
+        arg_min(
+            struct_pack(claim_id := o.claim_id, period := o.period, value_pct := o.value_pct, publisher := o.publisher),
+            struct_pack(a := o.period_start > g.period_start, b := abs(datediff('day', o.period_start, g.period_start)))
+        ) as other
+    from growth g
+    join growth o
+        on o.metric = g.metric and o.reporter_iso3 = g.reporter_iso3 and o.partner_iso3 = g.partner_iso3
+        and o.period_kind = g.period_kind and o.period_start <> g.period_start
+        and abs(o.value_pct - g.value_pct) <= greatest(0.02 * abs(g.value_pct), g.value_half_unit, o.value_half_unit) + 1e-9
+    group by g.claim_id
+)
+
+select
+    g.claim_id,
+    b.best.level_claim_id as level_claim_id,
+    b.best.level_usd as level_usd,
+    b.best.prev_level_claim_id as prev_level_claim_id,
+    b.best.prev_level_usd as prev_level_usd,
+    b.best.prev_publisher as prev_publisher,
+    b.best.prev_year as prev_year,
+    b.best.implied_pct as implied_pct,
+    b.best.agrees as implied_agrees,
+    o.other.claim_id as same_rate_claim_id,
+    o.other.period as same_rate_period,
+    o.other.value_pct as same_rate_pct
+from growth g
+left join best_pair b using (claim_id)
+left join other_period o using (claim_id)
+where b.claim_id is not null or o.claim_id is not null
