@@ -5,6 +5,7 @@
     corridor report [--pair]  the corridor report (HTML, offline) for a pair
     corridor claims check F   find the figures quoted in a text and check them against the warehouse
     corridor docs [--serve]   the dbt docs site as one HTML file next to the warehouse
+    corridor fetch API ...    download from UN Comtrade / IMF SDMX into raw/ (needs network)
     corridor rollback [V]     publish a kept earlier version again (--list shows them)
 
 Exit codes: 0 success; 1 a check, a file or a model failed (the reason is printed on stderr);
@@ -207,6 +208,31 @@ def cmd_claims_check(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from orchestration import constants
+
+    landing = constants.raw_dir()
+    if args.api == "comtrade":
+        from orchestration.lib.connectors.comtrade import ComtradeQuery, fetch_comtrade, parse_comtrade_release
+
+        query = ComtradeQuery.from_mapping({
+            "reporterCode": args.reporter, "partnerCode": args.partner, "period": args.period,
+            "cmdCode": args.cmd, "flowCode": args.flow, "freqCode": args.freq,
+        })
+        _say(f"fetching UN Comtrade {args.freq} reporter {args.reporter} partner {args.partner} period {args.period} ...")
+        release = fetch_comtrade(query, landing, args.release)
+        result = parse_comtrade_release(release)
+    else:
+        from orchestration.lib.connectors.imf_sdmx import fetch_imts, parse_imts_release
+
+        _say(f"fetching IMF IMTS reporter {args.reporter} partners {args.partner} {args.start}-{args.end} ...")
+        release = fetch_imts(args.reporter, args.partner.split(","), args.start, args.end, landing, args.release, freq=args.freq)
+        result = parse_imts_release(release)
+    _say(f"saved to {release} (manifest.json lists the files and sha256): "
+         f"{result.rows.height} rows, {result.quarantine.height} set aside")
+    return 0
+
+
 def cmd_rollback(args: argparse.Namespace) -> int:
     from orchestration import constants
     from orchestration.lib import publish
@@ -271,6 +297,24 @@ def build_parser() -> argparse.ArgumentParser:
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     c.add_argument("file", help="a plain-text article (UTF-8)")
     c.set_defaults(func=cmd_claims_check)
+    p = sub.add_parser("fetch", help="download a corridor from UN Comtrade or IMF (needs network)",
+                       description="Fetch from an official API into the raw folder's landing zone "
+                       "(raw/<api>/<release>/ with manifest.json: query, retrieved_at, sha256). Every response is saved "
+                       "before it is parsed. COMTRADE_API_KEY (or IMF_API_KEY) is read from the environment and never stored.",
+                       epilog="examples:\n  COMTRADE_API_KEY=... corridor fetch comtrade --reporter 31 --partner 156 --period 2019,2020\n"
+                       "  corridor fetch imf --reporter AZ --partner CN --start 2015 --end 2024",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("api", choices=["comtrade", "imf"])
+    p.add_argument("--reporter", required=True, help="Comtrade numeric code (31 = Azerbaijan) or IMF code (AZ)")
+    p.add_argument("--partner", required=True, help="Comtrade code(s) (156 = China) or IMF code(s) (CN), comma-separated")
+    p.add_argument("--period", default="2019", help="Comtrade periods, e.g. 2019,2020 or 202301 (monthly)")
+    p.add_argument("--cmd", default="TOTAL", help="Comtrade commodity codes (TOTAL or HS codes)")
+    p.add_argument("--flow", default="X,M", help="Comtrade flows (X,M)")
+    p.add_argument("--freq", default="A", choices=["A", "M"], help="annual or monthly")
+    p.add_argument("--start", type=int, default=2015, help="IMF first year")
+    p.add_argument("--end", type=int, default=2024, help="IMF last year")
+    p.add_argument("--release", help="release id (default: the UTC time)")
+    p.set_defaults(func=cmd_fetch)
     p = sub.add_parser("rollback", help="publish a previous warehouse version again",
                        description="Replace the published warehouse with a kept version (atomically). "
                        "The last CORRIDOR_KEEP_VERSIONS (default 3) versions are kept under <warehouse dir>/versions/.",

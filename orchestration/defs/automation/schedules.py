@@ -26,6 +26,10 @@ SOURCE_FOLDERS: dict[str, list[str]] = {
     "fdi_releases": ["raw/fdi_flows"],
     "registry_counts": ["raw/company_counts"],
     "registry_companies": ["raw/company_records"],
+    # landing zones of the API connectors: fetched releases are parsed by their connectors
+    # (orchestration/lib/connectors); no warehouse asset reads them yet
+    "comtrade": [],
+    "imf_sdmx": [],
 }
 
 corridor_build_job = dg.define_asset_job(

@@ -1,0 +1,485 @@
+"""Live-source connectors (UN Comtrade, IMF IMTS SDMX) against a local HTTP server on 127.0.0.1.
+
+No test touches the network: every "API" is pytest-httpserver bound to 127.0.0.1 on an ephemeral
+port. No test sleeps: backoff delays go to an injected ``sleep`` that records them. Response
+files are the synthetic fixtures in tests/fixtures/connectors (see its README).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from orchestration.lib.connectors import comtrade, imf_sdmx
+from orchestration.lib.connectors.comtrade import ComtradeQuery, fetch_comtrade, parse_comtrade_file, parse_comtrade_release
+from orchestration.lib.connectors.http import ConnectorError, fetch, redact_url
+from orchestration.lib.connectors.imf_sdmx import fetch_imts, parse_imts_file, parse_imts_release
+from orchestration.lib.errors import ConfigError, SourceFileError
+from orchestration.lib.results import QUARANTINE_SCHEMA
+
+FIXTURES = Path(__file__).parent / "fixtures" / "connectors"
+KEY = "sekret-key-0123456789abcdef"
+COMTRADE_PATH = "/data/v1/get/C/{freq}/{clCode}"
+TIMEOUT = 5  # seconds; a hung local server fails a test instead of blocking the suite
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = HTTPServer(host="127.0.0.1", port=0)
+    srv.start()
+    yield srv
+    srv.clear()
+    if srv.is_running():
+        srv.stop()
+
+
+@pytest.fixture
+def api(server):
+    server.clear()
+    yield server
+    server.check_assertions()  # every request the code made matched a handler, none went unanswered
+    server.clear()
+
+
+class Sleeps(list):
+    """An injected ``sleep`` that records the delays instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        assert seconds < 3600
+        self.append(seconds)
+
+
+def json_response(doc, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(json.dumps(doc), status=status, headers=headers or {}, content_type="application/json")
+
+
+def fixture_doc(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def base_url(server: HTTPServer) -> str:
+    return server.url_for(COMTRADE_PATH)
+
+
+def requests_to(server: HTTPServer, path: str) -> list[Request]:
+    return [req for req, _ in server.log if req.path == path]
+
+
+# -- a fake Comtrade API ----------------------------------------------------------------------------
+
+def make_record(reporter: str, partner: str, period: str, flow: str, cmd: str = "TOTAL") -> dict:
+    value = 1000.0 + int(reporter) + int(partner) + int(period) % 100 + (0.5 if flow == "M" else 0.0)
+    return {
+        "typeCode": "C", "freqCode": "A", "refPeriodId": int(f"{period}0101"), "refYear": int(period), "refMonth": 52,
+        "period": period, "reporterCode": int(reporter), "flowCode": flow, "partnerCode": int(partner),
+        "partner2Code": 0, "classificationCode": "H5", "cmdCode": cmd, "aggrLevel": 0, "isLeaf": False,
+        "customsCode": "C00", "mosCode": "0", "motCode": 0, "qtyUnitCode": -1, "qty": 0, "netWgt": 0,
+        "cifvalue": value if flow == "M" else None, "fobvalue": value if flow == "X" else None,
+        "primaryValue": value, "legacyEstimationFlag": 0, "isReported": True, "isAggregate": True,
+    }
+
+
+class FakeComtrade:
+    """Serves records from ``universe``, filtered by the query; ``countOnly=true`` answers the count.
+
+    ``short_by`` drops records from data answers (a server returning fewer rows than it counted).
+    Records the API key header of every request.
+    """
+
+    def __init__(self, universe: list[dict], short_by: int = 0):
+        self.universe = universe
+        self.short_by = short_by
+        self.calls: list[dict] = []
+
+    def __call__(self, request: Request) -> Response:
+        args = request.args
+        self.calls.append({"args": dict(args), "key": request.headers.get("Ocp-Apim-Subscription-Key")})
+        want = {name: set(args.get(name, "").split(",")) for name in ("reporterCode", "partnerCode", "period", "cmdCode", "flowCode")}
+        hits = [r for r in self.universe if all(str(r[name]) in want[name] for name in want)]
+        if args.get("countOnly") == "true":
+            return json_response({"elapsedTime": "0.01 secs", "count": len(hits), "data": [{"count": len(hits)}], "error": ""})
+        cap = int(args.get("maxRecords", "100000"))
+        data = hits[:cap][: max(0, len(hits[:cap]) - self.short_by)]
+        return json_response({"elapsedTime": "0.02 secs", "count": len(data), "data": data, "error": ""})
+
+
+def universe(reporters, partners, periods, flows=("X", "M")) -> list[dict]:
+    return [make_record(r, p, y, f) for r in reporters for p in partners for y in periods for f in flows]
+
+
+def serve_fixture_comtrade(server: HTTPServer, name: str) -> FakeComtrade:
+    fake = FakeComtrade(fixture_doc(name)["data"])
+    server.expect_request("/data/v1/get/C/A/HS").respond_with_handler(fake)
+    return fake
+
+
+# -- http.fetch -------------------------------------------------------------------------------------
+
+def test_fetch_success_returns_body(api):
+    api.expect_request("/ok", query_string={"a": "1"}).respond_with_data(b'{"x": 1}', content_type="application/json")
+    assert fetch(api.url_for("/ok"), params={"a": 1}, timeout=TIMEOUT) == b'{"x": 1}'
+
+
+def test_fetch_429_then_success_honours_retry_after(api):
+    api.expect_ordered_request("/limited").respond_with_data("slow down", status=429, headers={"Retry-After": "7"})
+    api.expect_ordered_request("/limited").respond_with_data("slow down", status=429)  # no Retry-After: backoff
+    api.expect_ordered_request("/limited").respond_with_json({"ok": True})
+    sleeps = Sleeps()
+    body = fetch(api.url_for("/limited"), backoff_base=0.01, sleep=sleeps, timeout=TIMEOUT)
+    assert json.loads(body) == {"ok": True}
+    assert sleeps == [7.0, 0.02]  # Retry-After, then backoff_base * 2**1
+    assert len(api.log) == 3
+
+
+def test_fetch_500_five_times_raises_without_the_key(api):
+    api.expect_request("/broken").respond_with_data(f"internal error for key {KEY}", status=500)
+    sleeps = Sleeps()
+    url = api.url_for("/broken")
+    with pytest.raises(ConnectorError) as info:
+        fetch(url, params={"period": "2020", "subscription-key": KEY}, headers={"Ocp-Apim-Subscription-Key": KEY},
+              retries=4, backoff_base=0.01, sleep=sleeps, timeout=TIMEOUT)
+    err = info.value
+    assert len(api.log) == 5
+    assert sleeps == [0.01, 0.02, 0.04, 0.08]
+    message = str(err)
+    assert KEY not in message and "subscription-key" not in message
+    assert "\n" not in message
+    assert err.status == 500 and err.attempts == 5
+    assert message.startswith(f"{url}?period=2020: HTTP 500: ")
+    assert "after 5 attempts" in message
+
+
+def test_fetch_other_4xx_fails_at_once(api):
+    api.expect_request("/denied").respond_with_data("Access denied", status=401)
+    sleeps = Sleeps()
+    with pytest.raises(ConnectorError, match="HTTP 401") as info:
+        fetch(api.url_for("/denied"), headers={"Ocp-Apim-Subscription-Key": KEY}, sleep=sleeps, timeout=TIMEOUT)
+    assert sleeps == [] and len(api.log) == 1 and KEY not in str(info.value)
+
+
+def test_fetch_truncated_body_content_length_mismatch(api):
+    body = json.dumps(fixture_doc("comtrade_final_A_HS_TOTAL.json")).encode()
+
+    def cut(request: Request) -> Response:
+        resp = Response(body[: len(body) // 2], content_type="application/json")
+        resp.headers["Content-Length"] = str(len(body))  # promises more than it sends
+        resp.headers["Connection"] = "close"
+        return resp
+
+    api.expect_request("/cut").respond_with_handler(cut)
+    sleeps = Sleeps()
+    with pytest.raises(ConnectorError, match="truncated body") as info:
+        fetch(api.url_for("/cut"), retries=2, backoff_base=0.001, sleep=sleeps, timeout=TIMEOUT)
+    assert len(api.log) == 3 and len(sleeps) == 2
+    assert info.value.status is None or info.value.status == 200
+
+
+def test_fetch_json_that_does_not_parse(api):
+    whole = (FIXTURES / "comtrade_final_A_HS_TOTAL.json").read_bytes()
+    api.expect_request("/half").respond_with_data(whole[:300], content_type="application/json")  # consistent length, cut JSON
+    with pytest.raises(ConnectorError, match="not valid JSON"):
+        fetch(api.url_for("/half"), retries=1, backoff_base=0.001, sleep=Sleeps(), timeout=TIMEOUT)
+
+
+def test_fetch_invalid_url_is_a_connector_error():
+    with pytest.raises(ConnectorError, match="invalid URL"):
+        fetch("not-a-url", sleep=Sleeps())
+
+
+def test_redact_url_strips_secret_params():
+    url = f"https://h.example/x?subscription-key={KEY}&period=2020&token=abc"
+    assert redact_url(url) == "https://h.example/x?period=2020"
+
+
+# -- Comtrade ---------------------------------------------------------------------------------------
+
+QUERY = ComtradeQuery(reporter_codes=["31"], partner_codes=["156"], periods=["2019", "2020"])
+
+
+def test_comtrade_success_lands_files_and_manifest(api, tmp_path, monkeypatch):
+    monkeypatch.setenv("COMTRADE_API_KEY", KEY)
+    fake = serve_fixture_comtrade(api, "comtrade_final_A_HS_TOTAL.json")
+    release = fetch_comtrade(QUERY, tmp_path, "r1", base_url=base_url(api), sleep=Sleeps(), timeout=TIMEOUT)
+
+    assert release == tmp_path / "comtrade" / "r1"
+    assert sorted(p.name for p in release.iterdir()) == ["count-0001.json", "data-0001.json", "manifest.json"]
+    # the key went as a header on every call, never as a parameter
+    assert [c["key"] for c in fake.calls] == [KEY, KEY]
+    assert all("subscription-key" not in c["args"] for c in fake.calls)
+    assert fake.calls[0]["args"]["countOnly"] == "true"
+    assert fake.calls[1]["args"] == {"reporterCode": "31", "partnerCode": "156", "period": "2019,2020",
+                                     "cmdCode": "TOTAL", "flowCode": "X,M", "maxRecords": "100000"}
+
+    manifest = json.loads((release / "manifest.json").read_text())
+    assert manifest["complete"] is True and manifest["error"] is None
+    assert manifest["release_id"] == "r1" and manifest["source"] == "comtrade"
+    assert manifest["retrieved_at"].endswith("Z")
+    assert manifest["query"] == {"typeCode": "C", "freq": "A", "clCode": "HS", "reporterCode": "31", "partnerCode": "156",
+                                 "period": "2019,2020", "cmdCode": "TOTAL", "flowCode": "X,M"}
+    assert manifest["rows"] == 4
+    data_entry = next(f for f in manifest["files"] if f["kind"] == "data")
+    assert data_entry["rows"] == data_entry["expected_rows"] == 4
+    assert KEY not in (release / "manifest.json").read_text()
+
+    result = parse_comtrade_file(release / "data-0001.json")
+    assert dict(result.rows.schema) == comtrade.ROW_SCHEMA
+    assert result.quarantine.height == 0
+    assert result.rows.height == 4
+    first = result.rows.row(0, named=True)
+    assert {k: first[k] for k in ("reporterCode", "partnerCode", "flowCode", "cmdCode", "period", "primaryValue",
+                                  "cifvalue", "fobvalue", "isReported", "isAggregate", "refYear", "refMonth", "freqCode")} == {
+        "reporterCode": 31, "partnerCode": 156, "flowCode": "X", "cmdCode": "TOTAL", "period": "2019",
+        "primaryValue": 411_000_000.0, "cifvalue": None, "fobvalue": 411_000_000.0, "isReported": True,
+        "isAggregate": True, "refYear": 2019, "refMonth": 52, "freqCode": "A",
+    }
+
+
+def test_comtrade_splits_by_period_then_reporter_under_the_cap(api, tmp_path):
+    records = universe(["31", "156"], ["156", "31", "643"], ["2018", "2019", "2020"])  # 2*3*3*2 = 36
+    fake = FakeComtrade(records)
+    api.expect_request("/data/v1/get/C/A/HS").respond_with_handler(fake)
+    query = ComtradeQuery(reporter_codes=["31", "156"], partner_codes=["156", "31", "643"], periods=["2018", "2019", "2020"])
+    release = fetch_comtrade(query, tmp_path, "split", base_url=base_url(api), api_key=KEY, record_cap=10,
+                             sleep=Sleeps(), timeout=TIMEOUT)
+
+    data_calls = [c["args"] for c in fake.calls if "countOnly" not in c["args"]]
+    # 36 >= 10: split periods (2018,2019 | 2020); 24 >= 10: split 2018 | 2019; each year (12) >= 10: split reporters (6)
+    assert [(c["period"], c["reporterCode"]) for c in data_calls] == [
+        ("2018", "31"), ("2018", "156"), ("2019", "31"), ("2019", "156"), ("2020", "31"), ("2020", "156")]
+    assert all(c["maxRecords"] == "10" for c in data_calls)
+    assert len(fake.calls) == 11 + 6  # 11 count calls (1 + 2 + 2 + 6 leaves), 6 data calls
+
+    manifest = json.loads((release / "manifest.json").read_text())
+    assert manifest["complete"] is True and manifest["rows"] == 36
+    counts = [f["count"] for f in manifest["files"] if f["kind"] == "count"]
+    assert counts == [36, 24, 12, 6, 6, 12, 6, 6, 12, 6, 6]
+    assert all(f["rows"] == f["expected_rows"] < 10 for f in manifest["files"] if f["kind"] == "data")
+
+    result = parse_comtrade_release(release)
+    assert result.rows.height == 36
+    assert result.rows.select("reporterCode", "partnerCode", "period", "flowCode").n_unique() == 36
+
+
+def test_comtrade_row_count_mismatch_fails_but_keeps_the_response(api, tmp_path):
+    fake = FakeComtrade(fixture_doc("comtrade_final_A_HS_TOTAL.json")["data"], short_by=1)
+    api.expect_request("/data/v1/get/C/A/HS").respond_with_handler(fake)
+    with pytest.raises(ConnectorError, match="3 records returned, 4 expected") as info:
+        fetch_comtrade(QUERY, tmp_path, "short", base_url=base_url(api), api_key=KEY, sleep=Sleeps(), timeout=TIMEOUT)
+    assert KEY not in str(info.value)
+    release = tmp_path / "comtrade" / "short"
+    saved = release / "data-0001.json"
+    assert saved.exists()  # saved before it was checked
+    manifest = json.loads((release / "manifest.json").read_text())
+    assert manifest["complete"] is False and "3 records returned" in manifest["error"]
+    entry = next(f for f in manifest["files"] if f["file"] == "data-0001.json")
+    assert entry["sha256"] == hashlib.sha256(saved.read_bytes()).hexdigest()
+
+
+def test_comtrade_chunk_that_cannot_be_split(api, tmp_path):
+    fake = FakeComtrade(universe(["31"], ["156"], ["2020"]))  # 2 records (X, M) for one of everything but flow
+    api.expect_request("/data/v1/get/C/A/HS").respond_with_handler(fake)
+    query = ComtradeQuery(reporter_codes=["31"], partner_codes=["156"], periods=["2020"], flow_codes=["X"])
+    with pytest.raises(ConnectorError, match="cannot split further"):
+        fetch_comtrade(query, tmp_path, "cap", base_url=base_url(api), api_key=KEY, record_cap=1, sleep=Sleeps(), timeout=TIMEOUT)
+    assert all("countOnly" in c["args"] for c in fake.calls)  # no data call was made
+
+
+def test_comtrade_429_then_success_through_fetch_comtrade(api, tmp_path):
+    api.expect_ordered_request("/data/v1/get/C/A/HS").respond_with_data("Rate limit", status=429, headers={"Retry-After": "2"})
+    api.expect_ordered_request("/data/v1/get/C/A/HS").respond_with_json({"count": 0, "data": [{"count": 0}], "error": ""})
+    api.expect_ordered_request("/data/v1/get/C/A/HS").respond_with_json(fixture_doc("comtrade_empty.json"))
+    sleeps = Sleeps()
+    release = fetch_comtrade(QUERY, tmp_path, "rl", base_url=base_url(api), api_key=KEY, backoff_base=0.01,
+                             sleep=sleeps, timeout=TIMEOUT)
+    assert sleeps == [2.0]
+    assert json.loads((release / "manifest.json").read_text())["complete"] is True
+
+
+def test_comtrade_500_five_times_message_has_no_key(api, tmp_path):
+    api.expect_request("/data/v1/get/C/A/HS").respond_with_data("upstream down", status=500)
+    sleeps = Sleeps()
+    with pytest.raises(ConnectorError) as info:
+        fetch_comtrade(QUERY, tmp_path, "down", base_url=base_url(api), api_key=KEY, retries=4, backoff_base=0.01,
+                       sleep=sleeps, timeout=TIMEOUT)
+    assert len(api.log) == 5 and len(sleeps) == 4
+    assert KEY not in str(info.value) and "HTTP 500" in str(info.value)
+    assert all(req.headers.get("Ocp-Apim-Subscription-Key") == KEY for req, _ in api.log)
+    manifest_text = (tmp_path / "comtrade" / "down" / "manifest.json").read_text()
+    assert KEY not in manifest_text and json.loads(manifest_text)["complete"] is False
+
+
+def test_comtrade_empty_result_is_valid(api, tmp_path):
+    serve_fixture_comtrade(api, "comtrade_empty.json")
+    release = fetch_comtrade(QUERY, tmp_path, "empty", base_url=base_url(api), api_key=KEY, sleep=Sleeps(), timeout=TIMEOUT)
+    result = parse_comtrade_file(release / "data-0001.json")
+    assert result.rows.height == 0 and result.quarantine.height == 0
+    assert dict(result.rows.schema) == comtrade.ROW_SCHEMA
+    assert json.loads((release / "manifest.json").read_text())["rows"] == 0
+
+
+def test_comtrade_bad_records_are_quarantined():
+    result = parse_comtrade_file(FIXTURES / "comtrade_bad_records.json")
+    assert dict(result.quarantine.schema) == QUARANTINE_SCHEMA
+    assert result.rows["partnerCode"].to_list() == [156]
+    q = {(r["row"], r["column"]): r["reason"] for r in result.quarantine.iter_rows(named=True)}
+    assert q[(2, "primaryValue")] == "missing primaryValue"
+    assert q[(3, "primaryValue")] == "negative primaryValue" and q[(3, "fobvalue")] == "negative fobvalue"
+    assert q[(4, "netWgt")] == "netWgt is not a number"
+    assert q[(5, "partnerCode")] == "missing partnerCode"
+    assert set(result.quarantine["file"]) == {"comtrade_bad_records.json"}
+
+
+def test_comtrade_parse_rejects_a_truncated_file(tmp_path):
+    whole = (FIXTURES / "comtrade_final_A_HS_TOTAL.json").read_bytes()
+    cut = tmp_path / "data-0001.json"
+    cut.write_bytes(whole[:500])
+    with pytest.raises(SourceFileError, match=r"^data-0001\.json: not valid JSON"):
+        parse_comtrade_file(cut)
+    short = tmp_path / "short.json"
+    doc = fixture_doc("comtrade_final_A_HS_TOTAL.json")
+    doc["data"] = doc["data"][:3]
+    short.write_text(json.dumps(doc))
+    with pytest.raises(SourceFileError, match="'count' says 4 records but 'data' holds 3"):
+        parse_comtrade_file(short)
+
+
+def test_landing_zone_is_written_before_parsing_and_parsing_reads_the_saved_file(api, tmp_path):
+    serve_fixture_comtrade(api, "comtrade_final_A_HS_TOTAL.json")
+    release = fetch_comtrade(QUERY, tmp_path, "lz", base_url=base_url(api), api_key=KEY, sleep=Sleeps(), timeout=TIMEOUT)
+    api.clear()  # the "API" is gone: what follows reads only the landing zone
+    manifest = json.loads((release / "manifest.json").read_text())
+    for entry in manifest["files"]:
+        path = release / entry["file"]
+        assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert entry["bytes"] == path.stat().st_size
+        assert entry["retrieved_at"].endswith("Z")
+    # the saved bytes are exactly what the server sent, and the parser reads them from disk
+    saved = release / "data-0001.json"
+    doc = json.loads(saved.read_bytes())
+    doc["data"][0]["primaryValue"] = 1.0
+    doc["data"][0]["fobvalue"] = 1.0
+    saved.write_text(json.dumps(doc))  # (a tmp copy; raw/ is never edited)
+    assert parse_comtrade_file(saved).rows["primaryValue"][0] == 1.0
+    assert len(api.log) == 0
+    # a release folder is never overwritten
+    with pytest.raises(ConfigError, match="already exists"):
+        fetch_comtrade(QUERY, tmp_path, "lz", base_url=base_url(api), api_key=KEY, sleep=Sleeps(), timeout=TIMEOUT)
+
+
+def test_comtrade_query_validation():
+    with pytest.raises(ConfigError, match="YYYYMM"):
+        ComtradeQuery(reporter_codes=["31"], partner_codes=["156"], periods=["2020"], freq="M")
+    with pytest.raises(ConfigError, match="flowCode"):
+        ComtradeQuery(reporter_codes=["31"], partner_codes=["156"], periods=["2020"], flow_codes=["RX"])
+    q = ComtradeQuery.from_mapping({"reporterCode": "31", "partnerCode": "156,643", "period": "2020", "cmdCode": "TOTAL"})
+    assert q.partner_codes == ("156", "643") and q.flow_codes == ("X", "M")
+
+
+# -- IMF IMTS (SDMX-JSON) ---------------------------------------------------------------------------
+
+IMTS_PATH = "/sdmx/data/IMTS/AZ.XG_FOB_USD+MG_CIF_USD.CN+RU.A"
+
+
+def test_imts_fetch_lands_and_parses(api, tmp_path):
+    body = (FIXTURES / "imts_sdmx_annual.json").read_bytes()
+    api.expect_request(IMTS_PATH, query_string={"startPeriod": "2019", "endPeriod": "2020",
+                                                "dimensionAtObservation": "TIME_PERIOD"}).respond_with_data(
+        body, content_type="application/vnd.sdmx.data+json;version=1.0.0")
+    release = fetch_imts("AZ", ["CN", "RU"], 2019, 2020, tmp_path, "imts1", base_url=api.url_for("/sdmx"),
+                         api_key=KEY, sleep=Sleeps(), timeout=TIMEOUT)
+    req = api.log[0][0]
+    assert "application/vnd.sdmx.data+json" in req.headers["Accept"]
+    assert req.headers["Ocp-Apim-Subscription-Key"] == KEY
+    assert (release / "data-0001.json").read_bytes() == body
+    manifest = json.loads((release / "manifest.json").read_text())
+    assert manifest["complete"] is True and manifest["rows"] == 8
+    assert manifest["files"][0]["sha256"] == hashlib.sha256(body).hexdigest()
+    assert manifest["query"]["partners"] == ["CN", "RU"] and KEY not in json.dumps(manifest)
+
+    result = parse_imts_release(release)
+    rows = result.rows
+    assert rows.columns[:9] == ["reporter_code", "partner_code", "indicator", "flow", "valuation", "year", "month",
+                                "value_usd", "unit_mult"]
+    assert rows.height == 7 and result.quarantine.height == 1
+    assert result.quarantine.row(0, named=True)["reason"] == "series AZ.XG_FOB_USD.RU.A, period 2020: no value"
+    hit = rows.filter(pl.col("partner_code") == "CN", pl.col("indicator") == "XG_FOB_USD", pl.col("year") == 2019).row(0, named=True)
+    assert hit["flow"] == "exports" and hit["valuation"] == "FOB" and hit["month"] is None
+    assert hit["value_usd"] == 411_000_000.0 and hit["unit_mult"] == 6
+    imp = rows.filter(pl.col("indicator") == "MG_CIF_USD")
+    assert set(imp["flow"]) == {"imports"} and set(imp["valuation"]) == {"CIF"}
+
+
+def test_imts_partners_are_chunked(api, tmp_path):
+    doc = fixture_doc("imts_sdmx_annual.json")
+    api.expect_request("/sdmx/data/IMTS/AZ.XG_FOB_USD+MG_CIF_USD.CN.A").respond_with_json(doc)
+    api.expect_request("/sdmx/data/IMTS/AZ.XG_FOB_USD+MG_CIF_USD.RU.A").respond_with_json(doc)
+    release = fetch_imts("AZ", ["CN", "RU"], "2019", "2020", tmp_path, "chunks", base_url=api.url_for("/sdmx"),
+                         partners_per_request=1, sleep=Sleeps(), timeout=TIMEOUT)
+    assert sorted(p.name for p in release.iterdir()) == ["data-0001.json", "data-0002.json", "manifest.json"]
+
+
+def test_imts_unit_mult_3_vs_6(tmp_path):
+    six = parse_imts_file(FIXTURES / "imts_sdmx_annual.json")
+    doc = fixture_doc("imts_sdmx_annual.json")
+    doc["data"]["structure"]["attributes"]["series"][1]["values"] = [{"id": "3", "name": "Thousands"}]
+    path = tmp_path / "mult3.json"
+    path.write_text(json.dumps(doc))
+    three = parse_imts_file(path)
+    key = ["partner_code", "indicator", "year"]
+    joined = six.rows.join(three.rows, on=key, suffix="_3")
+    assert joined.height == 7
+    assert (joined["value_usd"] == joined["value_usd_3"] * 1000).all()
+    assert set(three.rows["unit_mult"]) == {3} and set(six.rows["unit_mult"]) == {6}
+    assert three.meta["unit_mults"] == [3]
+
+    monthly = parse_imts_file(FIXTURES / "imts_sdmx_monthly.json")  # SDMX-JSON 2.0, UNIT at dataset level
+    assert monthly.quarantine.height == 0
+    jan = monthly.rows.filter(pl.col("indicator") == "XG_FOB_USD", pl.col("month") == 1).row(0, named=True)
+    assert (jan["year"], jan["month"], jan["value_usd"], jan["unit_mult"]) == (2020, 1, 31_250_500.0, 3)
+    assert jan["reporter_code"] == "AZ" and jan["partner_code"] == "CN" and jan["freq"] == "M"
+
+
+def test_imts_wrong_unit_fails_naming_file_and_series(tmp_path):
+    doc = fixture_doc("imts_sdmx_annual.json")
+    doc["data"]["structure"]["attributes"]["series"][0]["values"].append({"id": "EUR", "name": "Euro"})
+    doc["data"]["dataSets"][0]["series"]["0:1:0:0"]["attributes"] = [1, 0]
+    path = tmp_path / "imts_eur.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(SourceFileError) as info:
+        parse_imts_file(path)
+    assert str(info.value) == "imts_eur.json: series AZ.MG_CIF_USD.CN.A: UNIT is 'EUR', expected 'USD'"
+
+
+def test_imts_missing_unit_mult_is_not_assumed(tmp_path):
+    doc = fixture_doc("imts_sdmx_annual.json")
+    doc["data"]["structure"]["attributes"]["series"].pop(1)
+    for series in doc["data"]["dataSets"][0]["series"].values():
+        series["attributes"] = series["attributes"][:1]
+    path = tmp_path / "no_mult.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(SourceFileError, match="no UNIT_MULT attribute"):
+        parse_imts_file(path)
+
+
+def test_imts_non_sdmx_response_is_saved_then_rejected(api, tmp_path):
+    api.expect_request("/sdmx/data/IMTS/AZ.XG_FOB_USD+MG_CIF_USD.CN.A").respond_with_json({"errors": ["no"]})
+    with pytest.raises(ConnectorError, match="not an SDMX-JSON data message"):
+        fetch_imts("AZ", ["CN"], 2019, 2020, tmp_path, "bad", base_url=api.url_for("/sdmx"), sleep=Sleeps(), timeout=TIMEOUT)
+    release = tmp_path / "imf_sdmx" / "bad"
+    assert (release / "data-0001.json").exists()
+    assert json.loads((release / "manifest.json").read_text())["complete"] is False
+
+
+def test_imts_empty_dataset_is_valid(tmp_path):
+    doc = fixture_doc("imts_sdmx_annual.json")
+    doc["data"]["dataSets"][0]["series"] = {}
+    path = tmp_path / "empty.json"
+    path.write_text(json.dumps(doc))
+    result = parse_imts_file(path)
+    assert result.rows.height == 0 and dict(result.rows.schema) == imf_sdmx.ROW_SCHEMA
