@@ -75,7 +75,9 @@ def _summarise(result) -> dict:
             materialised[mat.asset_key.to_user_string()] = {k: v.value for k, v in mat.metadata.items()}
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             ev = event.event_specific_data
-            checks.append((f"{ev.asset_key.to_user_string()}:{ev.check_name}", ev.passed, {k: v.value for k, v in ev.metadata.items()}))
+            meta = {k: v.value for k, v in ev.metadata.items()}
+            meta["_severity"] = getattr(ev.severity, "value", str(ev.severity))
+            checks.append((f"{ev.asset_key.to_user_string()}:{ev.check_name}", ev.passed, meta))
         elif event.event_type_value == "STEP_FAILURE":
             err = event.event_specific_data.error
             while err.cause is not None and "DagsterExecutionStepExecutionError" in (err.cls_name or ""):
@@ -106,11 +108,13 @@ def _print_summary(summary: dict) -> None:
             _say(f"  {key.replace('/', '.'):<32} {rows:>9} rows")
     checks = summary["checks"]
     if checks:
-        failed = [c for c in checks if not c[1]]
-        _say(f"Checks: {len(checks) - len(failed)} passed, {len(failed)} failed")
-        for name, _, meta in failed:
-            offending = meta.get("offending_keys") or meta.get("failed_row_count") or ""
-            _say(f"  FAILED {name}: {meta.get('rows_failing', '')} row(s) failing {offending}")
+        failed = [c for c in checks if not c[1] and c[2].get("_severity") != "WARN"]
+        warned = [c for c in checks if not c[1] and c[2].get("_severity") == "WARN"]
+        _say(f"Checks: {len(checks) - len(failed) - len(warned)} passed, {len(failed)} failed, {len(warned)} warned")
+        for label, group in (("FAILED", failed), ("WARN", warned)):
+            for name, _, meta in group:
+                offending = meta.get("offending_keys") or meta.get("failed_row_count") or ""
+                _say(f"  {label} {name}: {meta.get('rows_failing', '')} row(s) failing {offending}")
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -124,7 +128,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not ok:
         for line in summary["failures"]:
             print(f"  {line}", file=sys.stderr)
-        reasons = [n for n, passed, _ in summary["checks"] if not passed]
+        reasons = [n for n, passed, meta in summary["checks"] if not passed and meta.get("_severity") != "WARN"]
         why = f"blocking check(s) failed: {', '.join(reasons)}" if reasons else (summary["failures"][0] if summary["failures"] else "a step failed")
         if "warehouse/corridor" in summary["materialised"]:
             return _fail(f"warehouse published to {constants.warehouse_path()}, but a later step failed ({why})")
