@@ -21,7 +21,9 @@ def test_raw_staging_and_marts_assets_exist(repo):
         "raw/trade_flows", "raw/country_names", "raw/country_codes", "raw/comtrade_country_codes",
         "staging/stg_imf_dots__trade_flows",
         "marts/fct_trade_flows", "marts/partner_shares", "marts/trade_growth", "marts/mirror_gaps", "marts/dim_countries",
-        "warehouse/corridor",
+        "raw/fdi_flows", "raw/company_counts", "raw/company_records", "raw/claims",
+        "marts/fdi_by_origin", "marts/company_registry", "marts/claim_checks", "marts/corridor_summary",
+        "marts/fct_trade_flows_history", "warehouse/corridor", "warehouse/docs", "warehouse/report",
     ]:
         assert key in found, key
 
@@ -33,6 +35,23 @@ def test_trade_checks_are_blocking(repo):
         assert name in checks, name
         spec = repo.asset_graph.get_check_spec(checks[name])
         assert spec.blocking, name
+
+
+@pytest.mark.parametrize("asset, names", [
+    ("raw/fdi_flows", ["fdi_required_columns_present", "fdi_year_in_range", "fdi_key_unique", "fdi_country_names_known", "fdi_unit_is_declared"]),
+    ("raw/company_counts", ["registry_active_not_above_registered", "registry_dates_not_in_future", "registry_country_codes_known"]),
+    ("raw/claims", ["claims_metric_known", "claims_unit_known", "claims_period_parseable", "claims_country_codes_known", "claims_id_unique"]),
+])
+def test_every_source_has_blocking_checks(repo, asset, names):
+    key = dg.AssetKey.from_user_string(asset)
+    specs = {k.name: repo.asset_graph.get_check_spec(k) for k in repo.asset_graph.asset_check_keys if k.asset_key == key}
+    for name in names:
+        assert name in specs and specs[name].blocking, (asset, name)
+
+
+def test_schedule_and_sensor_are_defined(repo):
+    assert repo.get_schedule_def("corridor_monthly")
+    assert repo.get_sensor_def("raw_files_sensor")
 
 
 def test_dbt_tests_are_asset_checks(repo):

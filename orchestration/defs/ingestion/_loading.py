@@ -5,10 +5,29 @@ from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
+from orchestration.lib.countries import Resolver, normalise_name
 from orchestration.lib.results import ParseResult
 from orchestration.lib.warehouse import load_files
+
+
+UNKNOWN_NAME = "unknown country name (not in raw/reference/country_names.csv)"
+
+
+def crosswalk_resolver(conn) -> tuple[Resolver, str]:
+    """The country resolver from the loaded crosswalk, and its version (the file sha256s)."""
+    frame = conn.sql(
+        "select name, code, entity_type, iso3, vocabulary, note, file_sha256 from raw.country_names where is_current"
+    ).pl()
+    if frame.is_empty():
+        raise dg.Failure("raw.country_names is empty: materialise the reference assets first")
+    version = ",".join(sorted(frame["file_sha256"].unique().to_list()))
+    frame = frame.drop("file_sha256").with_columns(
+        pl.col("name").map_elements(normalise_name, return_dtype=pl.String).alias("key")
+    )
+    return Resolver(frame), version
 
 
 def load_source(

@@ -27,7 +27,7 @@ import polars as pl
 
 from orchestration.defs.ingestion._loading import load_source
 from orchestration.defs.ingestion.registry import CURRENT_LOADS, UNKNOWN_CODE
-from orchestration.defs.ingestion.trade import UNKNOWN_NAME, _crosswalk
+from orchestration.defs.ingestion._loading import UNKNOWN_NAME, crosswalk_resolver
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.lib import fdi
 from orchestration.lib.errors import SourceFileError
@@ -198,7 +198,7 @@ def fdi_flows(context: dg.AssetExecutionContext, warehouse: WarehouseResource, r
     if not files:
         raise dg.Failure(f"{raw_files.path / UNCTAD_FOLDER}, {raw_files.path / RELEASE_FOLDER}: no FDI files (*.csv) found")
     with warehouse.connect() as conn:
-        resolver, crosswalk_version = _crosswalk(conn)
+        resolver, crosswalk_version = crosswalk_resolver(conn)
         return load_source(
             context, warehouse, raw_files, source="fdi", table=FDI_TABLE, files=files,
             parse=parse_fdi_file, transform=resolve_fdi_names(resolver, _codes(conn)),

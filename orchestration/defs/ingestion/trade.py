@@ -13,7 +13,7 @@ import dagster as dg
 import great_expectations as gx
 import polars as pl
 
-from orchestration.defs.ingestion._loading import load_source
+from orchestration.defs.ingestion._loading import UNKNOWN_NAME, crosswalk_resolver, load_source
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.lib import imf_dots
 from orchestration.lib.countries import Resolver
@@ -29,22 +29,6 @@ PARSER_VERSION = "imf_dots/1"
 # not specified" and would be counted twice.
 PARTNER_SUM_TOLERANCE = 0.02
 FIRST_YEAR = 1948
-UNKNOWN_NAME = "unknown country name (not in raw/reference/country_names.csv)"
-
-
-def _crosswalk(conn) -> tuple[Resolver, str]:
-    frame = conn.sql(
-        "select name, code, entity_type, iso3, vocabulary, note, file_sha256 from raw.country_names where is_current"
-    ).pl()
-    if frame.is_empty():
-        raise dg.Failure("raw.country_names is empty: materialise the reference assets first")
-    version = ",".join(sorted(frame["file_sha256"].unique().to_list()))
-    from orchestration.lib.countries import normalise_name
-
-    frame = frame.drop("file_sha256").with_columns(
-        pl.col("name").map_elements(normalise_name, return_dtype=pl.String).alias("key")
-    )
-    return Resolver(frame), version
 
 
 def resolve_trade_names(resolver: Resolver):
@@ -95,7 +79,7 @@ def trade_flows(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     if not files:
         raise dg.Failure(f"{raw_files.path / 'imf_dots'}: no IMF DOTS workbooks (*.xlsx) found")
     with warehouse.connect() as conn:
-        resolver, crosswalk_version = _crosswalk(conn)
+        resolver, crosswalk_version = crosswalk_resolver(conn)
         return load_source(
             context, warehouse, raw_files, source=imf_dots.SOURCE, table=TRADE_TABLE, files=files,
             parse=imf_dots.parse_dots_workbook, transform=resolve_trade_names(resolver),
