@@ -31,6 +31,15 @@ from orchestration.lib.errors import CorridorError
 MANIFEST_SUFFIX = ".json"
 
 
+def fault_point(name: str) -> None:
+    """Crash-safety tests stop a build here (CORRIDOR_FAULT_POINT=<name>) and kill it with SIGKILL."""
+    if os.environ.get("CORRIDOR_FAULT_POINT") == name:
+        import time
+
+        print(f"corridor: paused at fault point {name}", flush=True)
+        time.sleep(float(os.environ.get("CORRIDOR_FAULT_PAUSE", "60")))
+
+
 class PublishError(CorridorError):
     pass
 
@@ -71,6 +80,7 @@ def _atomic_copy(source: Path, target: Path) -> None:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         shutil.copyfile(source, tmp)
+        fault_point("publish:temp-written")
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
@@ -139,13 +149,16 @@ def publish(build_db: Path, target: Path, *, checks: dict | None = None, repo: P
             conn.execute("checkpoint")
         manifest["checks"] = checks or {}
         version_file = vdir / f"{version}.duckdb"
+        fault_point("publish:version-copy")
         _atomic_copy(build_db, version_file)
         with duckdb.connect(str(version_file), read_only=True) as conn:  # the copy opens and is the build
             got = conn.execute("select version_id from audit.build_info").fetchone()[0]
         if got != version:
             raise PublishError(f"{version_file}: copy does not carry version {version}")
         _write_json(vdir / f"{version}{MANIFEST_SUFFIX}", manifest)
+        fault_point("publish:replace")
         _atomic_copy(version_file, target)
+        fault_point("publish:manifest")
         _write_json(target.with_suffix(MANIFEST_SUFFIX), manifest)
         prune(target, keep_versions())
     except OSError as exc:
