@@ -5,9 +5,7 @@ with flows as (
 ),
 
 world as (
-    select source, reporter_iso3, flow, year, value_usd as reporter_total_usd
-    from flows
-    where partner_iso3 = 'WLD'
+    select * from {{ ref('int_reporter_totals_selected') }}
 ),
 
 lagged as (
