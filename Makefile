@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install browser dagster check docs rollback clean
+.PHONY: run test test-bench bench install browser dagster check docs rollback clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ check: $(STAMP)
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# the benchmark suite (not part of make test): make bench BENCH_ARGS="--reporters 20 --repeats 1"
+bench: $(STAMP)
+	$(BIN)/python -m orchestration.bench.run $(BENCH_ARGS)
+
+test-bench: $(STAMP)
+	$(BIN)/python -m pytest -m bench tests/test_bench.py
 
 # headless Chromium for the browser tests (Debian's package; needs root, as on CI)
 browser:

@@ -6,6 +6,7 @@
     corridor claims check F   find the figures quoted in a text and check them against the warehouse
     corridor docs [--serve]   the dbt docs site as one HTML file next to the warehouse
     corridor fetch API ...    download from UN Comtrade / IMF SDMX into raw/ (needs network)
+    corridor bench ...        the benchmark suite (make bench)
     corridor rollback [V]     publish a kept earlier version again (--list shows them)
 
 Exit codes: 0 success; 1 a check, a file or a model failed (the reason is printed on stderr);
@@ -319,6 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", type=int, default=2024, help="IMF last year")
     p.add_argument("--release", help="release id (default: the UTC time)")
     p.set_defaults(func=cmd_fetch)
+    p = sub.add_parser("bench", help="run the benchmark suite (synthetic data at scale)", add_help=False,
+                       description="Generate synthetic IMF DOTS workbooks and Comtrade records at scale and measure "
+                       "builds against DuckDB's own speed on the same machine. `corridor bench --help` lists the options.")
     p = sub.add_parser("rollback", help="publish a previous warehouse version again",
                        description="Replace the published warehouse with a kept version (atomically). "
                        "The last CORRIDOR_KEEP_VERSIONS (default 3) versions are kept under <warehouse dir>/versions/.",
@@ -331,6 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:  # the benchmark has its own options (corridor bench --help)
+        from orchestration.bench.run import main as bench_main
+
+        return bench_main(argv[1:]) or 0
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
