@@ -39,7 +39,7 @@ from pathlib import Path
 
 import polars as pl
 
-from orchestration.lib.connectors.http import ConnectorError, LandingZone, fetch, redact_params, redact_url, with_params
+from orchestration.lib.connectors.http import ConnectorError, LandingZone, data_files, fetch, redact_params, redact_url, with_params
 from orchestration.lib.errors import ConfigError, SourceFileError
 from orchestration.lib.results import ParseResult, quarantine_frame
 
@@ -302,13 +302,6 @@ def fetch_comtrade(
         raise
     landing.finish()
     return landing.dir
-
-
-def data_files(release_dir: str | Path) -> list[Path]:
-    """The data responses of a fetched release, in call order (as listed in its manifest)."""
-    release_dir = Path(release_dir)
-    manifest = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8"))
-    return [release_dir / f["file"] for f in manifest["files"] if f.get("kind") == "data"]
 
 
 # -- parse ------------------------------------------------------------------------------------------

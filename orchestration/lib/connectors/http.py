@@ -315,3 +315,10 @@ class LandingZone:
         tmp.write_text(json.dumps(self.manifest(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         os.replace(tmp, path)
         return path
+
+
+def data_files(release_dir: str | Path) -> list[Path]:
+    """The data responses of a fetched release, in call order (as listed in its manifest)."""
+    release_dir = Path(release_dir)
+    manifest = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8"))
+    return [release_dir / f["file"] for f in manifest["files"] if f.get("kind") == "data"]
