@@ -7,7 +7,11 @@ import sqlalchemy as sa
 @pytest.fixture(scope="module")
 def engine(built_warehouse):
     # the URL documented in the README's "Connect your BI tool"
-    return sa.create_engine(f"duckdb:///{built_warehouse}?access_mode=read_only")
+    engine = sa.create_engine(f"duckdb:///{built_warehouse}?access_mode=read_only")
+    yield engine
+    # close the pooled connections: DuckDB refuses a second in-process connection to the same file
+    # with another configuration while this one is open
+    engine.dispose()
 
 
 def test_bi_connection_reads_the_marts(engine):
