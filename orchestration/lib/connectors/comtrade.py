@@ -39,7 +39,7 @@ from pathlib import Path
 
 import polars as pl
 
-from orchestration.lib.connectors.http import ConnectorError, LandingZone, data_files, fetch, redact_params, redact_url, with_params
+from orchestration.lib.connectors.http import ConnectorError, LandingZone, fetch, parse_release, redact_params, redact_url, with_params
 from orchestration.lib.errors import ConfigError, SourceFileError
 from orchestration.lib.results import ParseResult, quarantine_frame
 
@@ -443,11 +443,4 @@ def parse_comtrade_file(path: str | Path) -> ParseResult:
 
 def parse_comtrade_release(release_dir: str | Path) -> ParseResult:
     """All data responses of a fetched release, concatenated (rows and quarantine)."""
-    results = [parse_comtrade_file(p) for p in data_files(release_dir)]
-    if not results:
-        return ParseResult(rows=pl.DataFrame(schema=ROW_SCHEMA))
-    return ParseResult(
-        rows=pl.concat([r.rows for r in results]),
-        quarantine=pl.concat([quarantine_frame(), *[r.quarantine for r in results]]),
-        meta={"files": len(results), "records": sum(r.meta["records"] for r in results)},
-    )
+    return parse_release(release_dir, parse_comtrade_file, ROW_SCHEMA, "records")

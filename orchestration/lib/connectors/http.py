@@ -322,3 +322,20 @@ def data_files(release_dir: str | Path) -> list[Path]:
     release_dir = Path(release_dir)
     manifest = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8"))
     return [release_dir / f["file"] for f in manifest["files"] if f.get("kind") == "data"]
+
+
+def parse_release(release_dir: str | Path, parse_file, row_schema: dict, count_key: str):
+    """All data responses of a fetched release, parsed with ``parse_file`` and concatenated
+    (rows and quarantine); ``meta`` sums ``count_key`` over the files."""
+    import polars as pl
+
+    from orchestration.lib.results import ParseResult, quarantine_frame
+
+    results = [parse_file(p) for p in data_files(release_dir)]
+    if not results:
+        return ParseResult(rows=pl.DataFrame(schema=row_schema))
+    return ParseResult(
+        rows=pl.concat([r.rows for r in results]),
+        quarantine=pl.concat([quarantine_frame(), *[r.quarantine for r in results]]),
+        meta={"files": len(results), count_key: sum(r.meta[count_key] for r in results)},
+    )

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import polars as pl
 
-from orchestration.lib.connectors.http import ConnectorError, LandingZone, data_files, fetch, redact_url, with_params
+from orchestration.lib.connectors.http import ConnectorError, LandingZone, fetch, parse_release, redact_url, with_params
 from orchestration.lib.errors import ConfigError, SourceFileError
 from orchestration.lib.results import ParseResult, quarantine_frame
 
@@ -416,11 +416,4 @@ def parse_imts_file(path: str | Path) -> ParseResult:
 
 def parse_imts_release(release_dir: str | Path) -> ParseResult:
     """All data responses of a fetched release, concatenated (rows and quarantine)."""
-    results = [parse_imts_file(p) for p in data_files(release_dir)]
-    if not results:
-        return ParseResult(rows=pl.DataFrame(schema=ROW_SCHEMA))
-    return ParseResult(
-        rows=pl.concat([r.rows for r in results]),
-        quarantine=pl.concat([quarantine_frame(), *[r.quarantine for r in results]]),
-        meta={"files": len(results), "series": sum(r.meta["series"] for r in results)},
-    )
+    return parse_release(release_dir, parse_imts_file, ROW_SCHEMA, "series")
