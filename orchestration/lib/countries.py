@@ -26,7 +26,7 @@ from orchestration.lib.errors import SourceFileError
 
 COLUMNS: tuple[str, ...] = ("name", "code", "entity_type", "iso3", "vocabulary", "note")
 ENTITY_TYPES: frozenset[str] = frozenset({"country", "aggregate", "unspecified", "historical"})
-VOCABULARIES: frozenset[str] = frozenset({"imf", "unctad", "press", "iso"})
+VOCABULARIES: frozenset[str] = frozenset({"imf", "unctad", "press", "iso", "comtrade"})
 
 _WS = re.compile(r"\s+")
 _CODE = re.compile(r"^[A-Z]{3}$")

@@ -245,6 +245,29 @@ def load_files(
     return report
 
 
+LINEAGE_SCHEMA: dict[str, pl.DataType] = {
+    "file": pl.String,
+    "release": pl.String,
+    "file_sha256": pl.String,
+    "load_id": pl.String,
+    "loaded_at": pl.Datetime("us", "UTC"),
+    "load_context": pl.String,
+    "is_current": pl.Boolean,
+}
+
+
+def ensure_table(conn: duckdb.DuckDBPyConnection, table: str, row_schema: dict[str, pl.DataType]) -> bool:
+    """Create ``table`` empty (the parser's columns plus the lineage columns) if it does not exist,
+    so that models reading a source with no files yet still build. Returns True if created."""
+    if not _IDENT.match(table):
+        raise ValueError(f"not a schema.table name: {table!r}")
+    if _table_exists(conn, table):
+        return False
+    rows = pl.DataFrame(schema={**row_schema, **LINEAGE_SCHEMA})
+    conn.execute(f"create table {table} as select * from rows limit 0")
+    return True
+
+
 def _add_missing_columns(conn: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
     """Schema evolution: a column a newer parser adds is added to the table (older rows get null)."""
     schema, name = table.split(".")

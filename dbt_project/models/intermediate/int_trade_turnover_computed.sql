@@ -1,9 +1,11 @@
--- Total-product annual figures per reporter × partner × year, with turnover (exports + imports)
+-- Total-product annual exports and imports per reporter × partner × year, with turnover (exports + imports)
 -- added as a third flow. Turnover exists when at least one of the two flows is recorded.
 with flows as (
     select source, reporter_iso3, partner_iso3, partner_entity_type, flow, year, value_usd, is_estimate
     from {{ ref('int_trade_flows_unioned') }}
     where product_code = 'TOTAL'
+      and flow in ('exports', 'imports')
+      and period = cast(year as {{ dbt.type_string() }})  -- annual figures only
 ),
 
 turnover as (

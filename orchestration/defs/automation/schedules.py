@@ -26,10 +26,9 @@ SOURCE_FOLDERS: dict[str, list[str]] = {
     "fdi_releases": ["raw/fdi_flows"],
     "registry_counts": ["raw/company_counts"],
     "registry_companies": ["raw/company_records"],
-    # landing zones of the API connectors: fetched releases are parsed by their connectors
-    # (orchestration/lib/connectors); no warehouse asset reads them yet
-    "comtrade": [],
-    "imf_sdmx": [],
+    # landing zones of the API connectors (`corridor fetch comtrade|imf`)
+    "comtrade": ["raw/comtrade_flows"],
+    "imf_sdmx": ["raw/imts_flows"],
 }
 
 corridor_build_job = dg.define_asset_job(
