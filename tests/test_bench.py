@@ -90,7 +90,7 @@ def test_run_main_tiny_writes_every_measurement(tmp_path):
     results = json.loads((out / "results.json").read_text())
     assert results["machine"]["cores"] >= 1 and results["machine"]["ram_bytes"] > 0
     expected = {
-        "build_startup_s", "build_full_s", "build_incremental_new_reporter_s", "build_incremental_changed_file_s",
+        "dbt_parse_cold_s", "build_startup_s", "build_full_s", "build_incremental_new_reporter_s", "build_incremental_changed_file_s",
         "build_peak_rss_bytes", "warehouse_bytes", "ingest_parse_s", "ingest_rows_per_s",
         "baseline_dots_read_s", "baseline_dots_insert_s", "baseline_dots_aggregate_s", "baseline_dots_total_s",
         "baseline_dots_db_bytes", "comtrade_duckdb_bulk_load_s", "comtrade_polars_load_s", "comtrade_aggregate_s",
@@ -105,3 +105,22 @@ def test_run_main_tiny_writes_every_measurement(tmp_path):
     assert set(results["budgets"]) == set(run.BUDGETS)
     assert all(isinstance(b["pass"], bool) for b in results["budgets"].values())
     assert results["parameters"]["comtrade_rows_loaded"] == 1000
+    slowest = results["profile"]["dbt_slowest_nodes"]
+    assert slowest and all(n["seconds"] >= 0 for n in slowest)
+    assert results["profile"]["duckdb_explain_analyze"]
+
+
+def test_dbt_node_times_and_explain_on_the_real_build(built_warehouse, tmp_path):
+    """The profiling helpers on the session's real build: dbt's slowest nodes and DuckDB's plans."""
+    target = built_warehouse.parent / "target"
+    nodes = run.dbt_node_times(target, top=50)
+    by_name = {n["node"]: n for n in nodes}
+    assert "partner_shares" in by_name and by_name["partner_shares"]["type"] == "model"
+    assert by_name["partner_shares"]["seconds"] > 0
+    assert nodes == sorted(nodes, key=lambda n: -n["seconds"])
+    explained = run.explain_models(target, built_warehouse, ["partner_shares"], tmp_path)
+    plan = explained["partner_shares"]
+    assert plan["seconds"] > 0
+    # the rank over partners is a window function: DuckDB's plan shows it
+    assert "WINDOW" in {op["operator"] for op in plan["top_operators"]}
+    assert json.loads((tmp_path / "explain_partner_shares.json").read_text())

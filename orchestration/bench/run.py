@@ -12,6 +12,8 @@ stdout and ``<out>/results.json`` (machine, parameters, runs, medians, ratios, b
 
 Measurements (seconds unless named otherwise):
 
+* ``dbt_parse_cold_s``  ``dbt parse`` into an empty target folder: paid once per checkout (the
+                        builds share one dbt target folder, as a user's builds share dbt_project/target)
 * ``build_startup_s``   a fresh build of a 1-reporter set: the fixed cost (Dagster, dbt, docs)
                         (with ``--reporters 1`` the full build *is* that build and is not run twice)
 * ``build_full_s``      a fresh build of the whole DOTS set
@@ -134,16 +136,39 @@ def _say(text: str) -> None:
 
 
 def build_env(workdir: Path, raw: Path) -> dict[str, str]:
+    """Each build publishes into its own ``workdir``; all share one dbt target folder next to it
+    (``<work>/dbt_target``), warm as a user's ``dbt_project/target`` is after the first build, so
+    that dbt parses the project once per benchmark run (measured as ``dbt_parse_cold_s``)."""
     env = {k: v for k, v in os.environ.items() if k not in FOREIGN_ENV}
     env.update(CORRIDOR_RAW=str(raw), CORRIDOR_WAREHOUSE=str(workdir / "corridor.duckdb"),
-               DBT_TARGET_PATH=str(workdir / "target"), CORRIDOR_FOCUS="AZE-CHN")
+               DBT_TARGET_PATH=str(workdir.parent / "dbt_target"), CORRIDOR_FOCUS="AZE-CHN")
     return env
 
 
-def run_build(workdir: Path, raw: Path, incremental: bool = False) -> dict:
-    """``corridor build [--incremental]`` into ``workdir``: {"seconds", "peak_rss_bytes", ...}."""
+def dbt_parse_cold(work: Path) -> float:
+    """Parse the dbt project into a fresh shared target folder (the once-per-checkout cost)."""
+    from orchestration import constants
+
+    target = _fresh(work / "dbt_target")
+    dbt = Path(sys.executable).with_name("dbt")
+    started = time.perf_counter()
+    subprocess.run([str(dbt), "parse", "--quiet", "--project-dir", str(constants.DBT_PROJECT_DIR),
+                    "--profiles-dir", str(constants.DBT_PROJECT_DIR), "--target-path", str(target)],
+                   cwd=constants.DBT_PROJECT_DIR, check=True, capture_output=True,
+                   env={**build_env(work / "parse", work), "CORRIDOR_BUILD_DB": str(work / "parse" / "x.duckdb")})
+    return time.perf_counter() - started
+
+
+def run_build(workdir: Path, raw: Path, incremental: bool = False, profile: Path | None = None) -> dict:
+    """``corridor build [--incremental]`` into ``workdir``: {"seconds", "peak_rss_bytes", ...}.
+    With ``profile``, the build runs under py-spy (sampling every process it starts, dbt included)
+    and the flame graph is written there; its time is then not a measurement."""
     workdir.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "orchestration.cli", "build", *(["--incremental"] if incremental else [])]
+    if profile is not None:
+        py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        cmd = [py_spy, "record", "--subprocesses", "--rate", "50", "--format", "speedscope" if profile.suffix == ".json"
+               else "flamegraph", "--output", str(profile), "--", *cmd]
     proc = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], env=build_env(workdir, raw), cwd=REPO_ROOT,
                           capture_output=True, text=True, timeout=7200)
     try:
@@ -154,6 +179,64 @@ def run_build(workdir: Path, raw: Path, incremental: bool = False) -> dict:
         raise RuntimeError(f"corridor build{' --incremental' if incremental else ''} failed in {workdir} "
                            f"(CORRIDOR_RAW={raw}):\n{result['stderr'][-2000:]}")
     return result
+
+
+def dbt_node_times(target: Path, top: int = 10) -> list[dict]:
+    """The slowest dbt nodes of the last ``dbt build`` in ``target`` (from its JSON dbt.log)."""
+    spans: dict[str, dict] = {}
+    log = target / "dbt.log"
+    if not log.is_file():
+        return []
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        node = (event.get("data") or {}).get("node_info") or {}
+        if node.get("node_started_at") and node.get("node_finished_at"):  # a node's result event
+            started = dt.datetime.fromisoformat(node["node_started_at"])
+            finished = dt.datetime.fromisoformat(node["node_finished_at"])
+            spans[node["node_name"]] = {"node": node["node_name"], "type": node.get("resource_type"),
+                                        "seconds": round((finished - started).total_seconds(), 3)}
+    return sorted(spans.values(), key=lambda n: -n["seconds"])[:top]
+
+
+def explain_models(target: Path, db: Path, models: list[str], out: Path) -> dict[str, dict]:
+    """DuckDB ``EXPLAIN ANALYZE`` of each model's compiled SQL on the built warehouse: its time and
+    the costliest operators; the full JSON plans go to ``out/explain_<model>.json``."""
+    import duckdb
+
+    found: dict[str, dict] = {}
+    for model in models:
+        compiled = next(iter(sorted(target.glob(f"compiled/corridor/models/**/{model}.sql"))), None)
+        if compiled is None:
+            continue
+        sql = compiled.read_text(encoding="utf-8")
+        with duckdb.connect(str(db), read_only=True) as conn:
+            started = time.perf_counter()
+            conn.execute(f"select count(*) from ({sql})").fetchall()
+            seconds = time.perf_counter() - started
+            conn.execute("pragma enable_profiling = 'json'")
+            plan = conn.execute(f"explain analyze {sql}").fetchall()
+        text = str(plan[0][-1])
+        (out / f"explain_{model}.json").write_text(text, encoding="utf-8")
+        operators: list[tuple[float, str]] = []
+
+        def walk(node: dict) -> None:
+            name = (node.get("type") or node.get("operator_type") or node.get("operator_name") or "").strip()
+            if name and name not in ("RESULT_COLLECTOR", "EXPLAIN_ANALYZE"):
+                operators.append((float(node.get("timing", node.get("operator_timing", 0.0))), name))
+            for child in node.get("children", []) + node.get("operator", []):
+                walk(child)
+
+        try:
+            walk(json.loads(text))
+        except json.JSONDecodeError:
+            pass
+        operators.sort(reverse=True)
+        found[model] = {"seconds": round(seconds, 3),
+                        "top_operators": [{"operator": n, "seconds": round(t, 3)} for t, n in operators[:5]]}
+    return found
 
 
 def _fresh(path: Path) -> Path:
@@ -325,6 +408,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--comtrade-rows", type=int, default=10_000_000, help="Comtrade HS6 records (default 10,000,000)")
     p.add_argument("--repeats", type=int, default=3, help="runs per measurement; the median is reported (default 3)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--profile", action="store_true",
+                   help="also record one full build with py-spy (flame graph <out>/profile_full_build.svg)")
     p.add_argument("--out", type=Path, help="results and work folder (default <warehouse dir>/benchmarks)")
     args = p.parse_args(argv)
     vocab = generate.imf_vocabulary()
@@ -354,13 +439,17 @@ def main(argv: list[str] | None = None) -> int:
     new_reporter = generate.reporter_names(args.reporters + 1, args.seed)[-1]
 
     runs: dict[str, list[float]] = {k: [] for k in (
-        "build_startup_s", "build_full_s", "build_incremental_new_reporter_s", "build_incremental_changed_file_s",
+        "dbt_parse_cold_s", "build_startup_s", "build_full_s", "build_incremental_new_reporter_s", "build_incremental_changed_file_s",
         "build_peak_rss_bytes", "warehouse_bytes", "ingest_parse_s", "ingest_rows_per_s",
         "baseline_dots_read_s", "baseline_dots_insert_s", "baseline_dots_aggregate_s", "baseline_dots_total_s",
         "baseline_dots_db_bytes", "comtrade_duckdb_bulk_load_s", "comtrade_polars_load_s", "comtrade_aggregate_s")}
     rows_parsed = rows_baseline = comtrade_rows = 0
+    dbt_nodes: list[dict] = []
+    explained: dict[str, dict] = {}
     for i in range(args.repeats):
         _say(f"--- repeat {i + 1}/{args.repeats}")
+        runs["dbt_parse_cold_s"].append(dbt_parse_cold(work))
+        _say(f"  dbt parse, cold: {runs['dbt_parse_cold_s'][-1]:.1f} s (once per checkout; builds reuse it)")
         # (a, d, e) full build from a private copy of the inputs (the incremental cases edit it)
         raw = work / f"raw_{i}"
         shutil.rmtree(raw, ignore_errors=True)
@@ -371,6 +460,11 @@ def main(argv: list[str] | None = None) -> int:
         runs["build_full_s"].append(r["seconds"])
         runs["build_peak_rss_bytes"].append(r["peak_rss_bytes"])
         runs["warehouse_bytes"].append(float((full_dir / "corridor.duckdb").stat().st_size))
+        if i == 0:  # where the dbt time goes at this scale
+            dbt_nodes = dbt_node_times(work / "dbt_target")
+            slow_models = [n["node"] for n in dbt_nodes if n["type"] == "model"][:2]
+            explained = explain_models(work / "dbt_target", full_dir / "corridor.duckdb", slow_models, out)
+            _say("  slowest dbt nodes: " + ", ".join(f"{n['node']} {n['seconds']:.2f} s" for n in dbt_nodes[:5]))
         # (a) the fixed start-up cost: a build of a 1-reporter set
         if args.reporters == 1:
             runs["build_startup_s"].append(r["seconds"])  # the full build is the 1-reporter build
@@ -413,6 +507,14 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"  Comtrade {comtrade_rows:,} rows: DuckDB bulk {c['bulk']:.2f} s, polars+insert {c['polars']:.2f} s, "
              f"aggregate {c['aggregate']:.2f} s")
 
+    if args.profile:
+        raw = work / "raw_profile"
+        shutil.rmtree(raw, ignore_errors=True)
+        shutil.copytree(dots_raw, raw, ignore=shutil.ignore_patterns(".complete"))
+        svg = out / "profile_full_build.svg"
+        _say(f"--- profiling a full build with py-spy -> {svg}")
+        run_build(_fresh(work / "profile"), raw, profile=svg)
+
     units = {k: ("bytes" if k.endswith("_bytes") else "rows/s" if k.endswith("_per_s") else "s") for k in runs}
     notes = {"build_startup_s": "with --reporters 1 this is the full build" if args.reporters == 1 else "",
              "build_peak_rss_bytes": "peak RSS of the largest process, every build of the run"}
@@ -439,6 +541,8 @@ def main(argv: list[str] | None = None) -> int:
                        "comtrade_input": str(comtrade_csv)},
         "measurements": m,
         "ratios": ratios,
+        "profile": {"dbt_slowest_nodes": dbt_nodes, "duckdb_explain_analyze": explained,
+                    "flame_graph": str(out / "profile_full_build.svg") if args.profile else None},
     }
     results["budgets"] = evaluate_budgets(m, ratios)
     results["elapsed_s"] = time.perf_counter() - started

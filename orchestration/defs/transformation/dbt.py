@@ -67,4 +67,5 @@ def dbt_resource() -> DbtCliResource:
 )
 def corridor_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     constants.export_env()
-    yield from dbt.cli(["build"], context=context).stream()
+    # the same target folder as `dbt parse` above: dbt reuses its partial parse (saves ~5 s a build)
+    yield from dbt.cli(["build"], context=context, target_path=target_dir()).stream()
