@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-bench bench install browser dagster check docs rollback clean
+.PHONY: run test test-bench test-spark bench install browser postgres dagster check docs rollback clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ run: $(STAMP)
 check: $(STAMP)
 	$(BIN)/corridor check
 
-test: $(STAMP) browser
+test: $(STAMP) browser postgres
 	$(BIN)/python -m pytest
 
 # the benchmark suite (not part of make test): make bench BENCH_ARGS="--reporters 20 --repeats 1"
@@ -31,6 +31,18 @@ bench: $(STAMP)
 
 test-bench: $(STAMP)
 	$(BIN)/python -m pytest -m bench tests/test_bench.py
+
+# the marts built on a local Apache Spark equal the DuckDB build (not part of make test):
+# installs the spark extra (pyspark, dbt-spark; ~450 MB) and Debian's Java 17 if java is missing
+test-spark: $(STAMP)
+	@command -v java >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
+	$(BIN)/python -m pytest -m spark -s tests/test_spark.py
+
+# PostgreSQL server binaries for the production-deployment test (Debian's package; the test starts
+# its own throw-away server on 127.0.0.1 and stops it)
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 # headless Chromium for the browser tests (Debian's package; needs root, as on CI)
 browser:

@@ -8,6 +8,7 @@
     corridor fetch API ...    download from UN Comtrade / IMF SDMX into raw/ (needs network)
     corridor bench ...        the benchmark suite (make bench)
     corridor rollback [V]     publish a kept earlier version again (--list shows them)
+    corridor export-parquet   write the raw layer as Parquet (partitioned by source and year) for Spark
 
 Exit codes: 0 success; 1 a check, a file or a model failed (the reason is printed on stderr);
 2 a usage error.
@@ -238,6 +239,22 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_parquet(args: argparse.Namespace) -> int:
+    from orchestration import constants
+    from orchestration.lib.errors import ConfigError
+    from orchestration.lib.parquet_export import export_raw
+
+    out = args.out or constants.warehouse_path().parent / "parquet"
+    try:
+        written = export_raw(constants.warehouse_path(), out)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    for table, rows in written.items():
+        _say(f"  raw.{table:<28} {rows:>9} rows -> {out / table}")
+    _say(f"raw layer written as Parquet to {out} (the dbt spark target reads it: CORRIDOR_RAW_PARQUET={out})")
+    return 0
+
+
 def cmd_rollback(args: argparse.Namespace) -> int:
     from orchestration import constants
     from orchestration.lib import publish
@@ -331,6 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("version", nargs="?", help="version id to publish (default: the one before the current)")
     p.add_argument("--list", action="store_true", help="list the kept versions (* = published)")
     p.set_defaults(func=cmd_rollback)
+    p = sub.add_parser("export-parquet", help="write the raw layer as Parquet for Spark",
+                       description="Write every raw.* table of the published warehouse (all versions) as Parquet, "
+                       "partitioned by source and year where the table has them, for the dbt spark target.")
+    p.add_argument("out", nargs="?", type=Path, help="output folder (default: <warehouse dir>/parquet)")
+    p.set_defaults(func=cmd_export_parquet)
     return parser
 
 

@@ -5,4 +5,8 @@ with versioned as (
     where is_latest
 )
 
-select * exclude (is_latest, valid_from, valid_to, is_current_file_version) from versioned
+select
+    source, reporter_iso3, partner_iso3, partner_entity_type, flow, valuation, year, period,
+    product_code, value_usd, is_estimate, release, source_file, file_sha256, source_sheet,
+    source_row, loaded_at
+from versioned

@@ -27,7 +27,7 @@ ordered as (
 ),
 
 changes as (
-    select * exclude (prev_value_usd, prev_is_estimate)
+    select *
     from ordered
     where version_rank = 1
        or value_usd is distinct from prev_value_usd
@@ -45,7 +45,8 @@ latest_current as (
 
 final as (
     select
-        c.* exclude (version_rank),
+        {% for column in columns %}c.{{ column }},
+        {% endfor -%}
         c.loaded_at as valid_from,
         lead(c.loaded_at) over (
             partition by c.source, c.reporter_iso3, c.partner_iso3, c.flow, c.period, c.product_code

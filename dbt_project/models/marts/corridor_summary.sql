@@ -14,8 +14,8 @@ growth as (
 fdi as (
     -- UNCTAD first, then other releases, for the same host, origin and year
     select host_iso3, origin_iso3, year,
-           arg_min(value_usd, case when source = 'unctad_fdi' then 1 else 2 end) as fdi_inflow_usd,
-           arg_min(source, case when source = 'unctad_fdi' then 1 else 2 end) as fdi_source
+           {{ arg_min_by('value_usd', "case when source = 'unctad_fdi' then 1 else 2 end") }} as fdi_inflow_usd,
+           {{ arg_min_by('source', "case when source = 'unctad_fdi' then 1 else 2 end") }} as fdi_source
     from {{ ref('fdi_by_origin') }}
     where measure = 'inflow' and origin_entity_type = 'country'
     group by host_iso3, origin_iso3, year
@@ -75,8 +75,8 @@ mirror as (
 
 companies as (
     select y.reporter_iso3, y.partner_iso3, y.year,
-        arg_max(r.registered, r.as_of_date) filter (where r.registered is not null) as companies_registered,
-        arg_max(r.active, r.as_of_date) filter (where r.active is not null) as companies_active,
+        {{ arg_max_by('r.registered', 'r.as_of_date') }} as companies_registered,
+        {{ arg_max_by('r.active', 'r.as_of_date') }} as companies_active,
         max(r.as_of_date) as companies_as_of
     from years y
     join registry r on r.host_iso3 = y.reporter_iso3 and r.origin_iso3 = y.partner_iso3

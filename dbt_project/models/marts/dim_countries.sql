@@ -19,8 +19,8 @@ entities as (
     select
         code,
         any_value(entity_type) as entity_type,
-        -- the name sources use most: IMF's spelling first, then UNCTAD's, press, ISO
-        arg_min(name, case vocabulary when 'imf' then 1 when 'unctad' then 2 when 'press' then 3 else 4 end) as source_name
+        -- the name sources use most: IMF's spelling first, then UNCTAD's, press, ISO; then the first listed
+        {{ arg_min_by('name', ["case vocabulary when 'imf' then 1 when 'unctad' then 2 when 'press' then 3 else 4 end", 'source_row']) }} as source_name
     from names
     group by code
 ),

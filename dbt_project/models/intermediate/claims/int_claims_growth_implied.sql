@@ -10,7 +10,7 @@ with claims as (
 growth as (
     select *, replace(metric, '_yoy_pct', '') as level_metric
     from claims
-    where metric like '%\_yoy\_pct' escape '\'
+    where metric like '%!_yoy!_pct' escape '!'
 ),
 
 levels as (
@@ -55,10 +55,10 @@ scored as (
 best_pair as (
     select
         claim_id,
-        arg_min(
-            struct_pack(level_claim_id := level_claim_id, level_usd := level_usd, prev_level_claim_id := prev_level_claim_id, prev_level_usd := prev_level_usd, prev_publisher := prev_publisher, prev_year := prev_year, implied_pct := implied_pct, agrees := agrees),
-            struct_pack(a := not level_from_same_document, b := not agrees, c := abs(value_pct - implied_pct))
-        ) as best
+        {{ arg_min_by(
+            struct_of(['level_claim_id', 'level_usd', 'prev_level_claim_id', 'prev_level_usd', 'prev_publisher', 'prev_year', 'implied_pct', 'agrees']),
+            ['not level_from_same_document', 'not agrees', 'abs(value_pct - implied_pct)']
+        ) }} as best
     from scored
     group by claim_id
 ),
@@ -66,10 +66,10 @@ best_pair as (
 other_period as (
     select
         g.claim_id,
-        arg_min(
-            struct_pack(claim_id := o.claim_id, period := o.period, value_pct := o.value_pct, publisher := o.publisher),
-            struct_pack(a := o.period_start > g.period_start, b := abs(datediff('day', o.period_start, g.period_start)))
-        ) as other
+        {{ arg_min_by(
+            struct_of({'claim_id': 'o.claim_id', 'period': 'o.period', 'value_pct': 'o.value_pct', 'publisher': 'o.publisher'}),
+            ['o.period_start > g.period_start', 'abs(' ~ dbt.datediff('o.period_start', 'g.period_start', 'day') ~ ')']
+        ) }} as other
     from growth g
     join growth o
         on o.metric = g.metric and o.reporter_iso3 = g.reporter_iso3 and o.partner_iso3 = g.partner_iso3

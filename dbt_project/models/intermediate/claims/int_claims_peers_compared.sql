@@ -28,12 +28,12 @@ select
     claim_id,
     count(*) as peers,
     count(*) filter (where agrees) as peers_agreeing,
-    string_agg(peer_claim_id, ', ' order by peer_claim_id) filter (where agrees) as agreeing_claim_ids,
-    string_agg(peer_claim_id, ', ' order by peer_claim_id) filter (where not agrees) as disagreeing_claim_ids,
+    {{ string_agg_ordered('peer_claim_id', ', ', where='agrees') }} as agreeing_claim_ids,
+    {{ string_agg_ordered('peer_claim_id', ', ', where='not agrees') }} as disagreeing_claim_ids,
     -- the closest agreeing peer, else the closest peer
-    arg_min(peer_claim_id, struct_pack(a := not agrees, b := abs_diff)) as best_peer_claim_id,
-    arg_min(peer_value, struct_pack(a := not agrees, b := abs_diff)) as best_peer_value,
-    arg_min(peer_publisher, struct_pack(a := not agrees, b := abs_diff)) as best_peer_publisher,
+    {{ arg_min_by('peer_claim_id', ['not agrees', 'abs_diff']) }} as best_peer_claim_id,
+    {{ arg_min_by('peer_value', ['not agrees', 'abs_diff']) }} as best_peer_value,
+    {{ arg_min_by('peer_publisher', ['not agrees', 'abs_diff']) }} as best_peer_publisher,
     bool_or(agrees) as any_agrees
 from pairs
 group by claim_id

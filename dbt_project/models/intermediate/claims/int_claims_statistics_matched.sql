@@ -18,15 +18,15 @@ wanted as (
         year(period_start) as year,
         case
             when metric in ('turnover', 'exports', 'imports') then metric
-            when metric like '%\_yoy\_pct' escape '\' then replace(metric, '_yoy_pct', '')
+            when metric like '%!_yoy!_pct' escape '!' then replace(metric, '_yoy_pct', '')
             when metric in ('partner_share_pct', 'partner_rank') then 'turnover'
             when metric in ('import_share_pct', 'import_rank') then 'imports'
             when metric in ('export_share_pct', 'export_rank') then 'exports'
         end as flow,
         case
             when metric in ('turnover', 'exports', 'imports') then 'value_usd'
-            when metric like '%\_yoy\_pct' escape '\' then 'yoy_pct'
-            when metric like '%\_share\_pct' escape '\' then 'share_pct'
+            when metric like '%!_yoy!_pct' escape '!' then 'yoy_pct'
+            when metric like '%!_share!_pct' escape '!' then 'share_pct'
             else 'rank'
         end as measure
     from claims

@@ -11,11 +11,11 @@
 {#- how a value reads in an explanation; KIND is usd | growth | share | rank | count -#}
 {%- set show -%}
 case KIND
-    when 'usd' then format('USD {:,.1f} mn', VALUE / 1e6)
-    when 'growth' then format('{:+.1f} %', VALUE)
-    when 'share' then format('{:.2f} %', VALUE)
-    when 'rank' then format('rank {:.0f}', VALUE)
-    else format('{:,.0f}', VALUE)
+    when 'usd' then 'USD ' || {{ format_fixed('VALUE / 1e6', 1, thousands=true) }} || ' mn'
+    when 'growth' then {{ format_fixed('VALUE', 1, sign=true) }} || ' %'
+    when 'share' then {{ format_fixed('VALUE', 2) }} || ' %'
+    when 'rank' then 'rank ' || {{ format_fixed('VALUE', 0) }}
+    else {{ format_fixed('VALUE', 0, thousands=true) }}
 end
 {%- endset %}
 
@@ -24,7 +24,7 @@ with claims as (
         *,
         case
             when unit like 'USD%' then 'usd'
-            when metric like '%\_yoy\_pct' escape '\' then 'growth'
+            when metric like '%!_yoy!_pct' escape '!' then 'growth'
             when unit = 'percent' then 'share'
             when unit = 'rank' then 'rank'
             else 'count'
@@ -233,7 +233,7 @@ final as (
                 claimed_text || ' agrees with the levels stated: ' || level_text || ' (' || level_claim_id || ') against '
                 || prev_level_text || ' for ' || prev_year || ' (' || prev_level_claim_id
                 || case when prev_publisher <> 'unknown' then ', ' || prev_publisher else '' end || ') is ' || implied_text || '; the evidence is only other official statements, IMF DOTS in the warehouse ends in '
-                || coalesce(cast(last_year as varchar), 'an earlier year') || '.'
+                || coalesce(cast(last_year as {{ dbt.type_string() }}), 'an earlier year') || '.'
             when implied_agrees is not null then
                 claimed_text || ' does not follow from the levels: ' || level_text || ' (' || level_claim_id || ') against '
                 || prev_level_text || ' stated for ' || prev_year || ' (' || prev_level_claim_id
@@ -248,12 +248,12 @@ final as (
                 || case when disagreeing_claim_ids is not null then ' but not with ' || disagreeing_claim_ids else '' end
                 || '; no statistic in the warehouse covers it, so the evidence is only other statements.'
             when peers is not null then
-                claimed_text || ' is ' || format('{:.1f} %', abs(100.0 * (value_normalised - best_peer_value) / best_peer_value))
+                claimed_text || ' is ' || {{ format_fixed('abs(100.0 * (value_normalised - best_peer_value) / best_peer_value)', 1) }} || ' %'
                 || case when value_normalised < best_peer_value then ' below' else ' above' end
                 || ' the ' || peer_text || ' other documents state for ' || period || ' (' || disagreeing_claim_ids
                 || '); no statistic in the warehouse covers it, and the documents cannot all be right.'
             -- nothing to compare with
-            when metric like 'companies\_%' escape '\' or metric like 'fdi\_%' escape '\' then
+            when metric like 'companies!_%' escape '!' or metric like 'fdi!_%' escape '!' then
                 'No registry/FDI series in the warehouse for this period, and no other document states this figure for the same '
                 || period_kind || ' on the same basis.'
             when metric in ('agreements_value', 'agreements_count', 'investment_total') then

@@ -21,7 +21,7 @@ final as (
         as_of_date,
         registered,
         active,
-        case when registered > 0 and active is not null then active::double / registered end as active_ratio,
+        case when registered > 0 and active is not null then cast(active as double) / registered end as active_ratio,
         prev_as_of_date,
         registered - prev_registered as registered_change,
         active - prev_active as active_change,

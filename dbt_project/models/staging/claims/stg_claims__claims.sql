@@ -9,10 +9,10 @@ parsed as (
     select
         *,
         case
-            when regexp_full_match(period, '\d{4}') then 'year'
-            when regexp_full_match(period, '\d{4}-Q[1-4]') then 'quarter'
-            when regexp_full_match(period, '\d{4}-\d{2}\.\.\d{4}-\d{2}') then 'months'
-            when regexp_full_match(period, '\d{4}-\d{2}-\d{2}') then 'date'
+            when {{ regex_full_match('period', '[0-9]{4}') }} then 'year'
+            when {{ regex_full_match('period', '[0-9]{4}-Q[1-4]') }} then 'quarter'
+            when {{ regex_full_match('period', '[0-9]{4}-[0-9]{2}[.][.][0-9]{4}-[0-9]{2}') }} then 'months'
+            when {{ regex_full_match('period', '[0-9]{4}-[0-9]{2}-[0-9]{2}') }} then 'date'
         end as period_kind,
         cast(value as double) as value_number,
         -- half a unit of the last quoted digit: '1.3' → 0.05, '43' → 0.5
@@ -46,9 +46,9 @@ renamed as (
         publisher,
         published_date,
         case
-            when regexp_full_match(published_date, '\d{4}-\d{2}-\d{2}') then cast(published_date as date)
-            when regexp_full_match(published_date, '\d{4}-\d{2}') then cast(published_date || '-01' as date)
-            when regexp_full_match(published_date, '\d{4}') then make_date(cast(published_date as integer), 1, 1)
+            when {{ regex_full_match('published_date', '[0-9]{4}-[0-9]{2}-[0-9]{2}') }} then cast(published_date as date)
+            when {{ regex_full_match('published_date', '[0-9]{4}-[0-9]{2}') }} then cast(published_date || '-01' as date)
+            when {{ regex_full_match('published_date', '[0-9]{4}') }} then make_date(cast(published_date as integer), 1, 1)
         end as published_on,
         quote,
         metric,

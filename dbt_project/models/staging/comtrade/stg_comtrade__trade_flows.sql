@@ -39,7 +39,7 @@ renamed as (
         s.release,
         s.file as source_file,
         s.file_sha256,
-        cast(null as varchar) as source_sheet,
+        cast(null as {{ dbt.type_string() }}) as source_sheet,
         s.source_row,
         s.loaded_at,
         s.is_current as is_current_file_version

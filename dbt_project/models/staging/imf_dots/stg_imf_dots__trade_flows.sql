@@ -13,7 +13,7 @@ renamed as (
         flow,
         valuation,
         cast(year as integer) as year,
-        cast(year as varchar) as period,
+        cast(year as {{ dbt.type_string() }}) as period,
         'TOTAL' as product_code,
         cast(value_usd as double) as value_usd,
         is_estimate,

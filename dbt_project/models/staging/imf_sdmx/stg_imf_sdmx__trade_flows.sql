@@ -19,8 +19,8 @@ renamed as (
         s.flow,
         s.valuation,
         cast(s.year as integer) as year,
-        case when s.month is null then cast(s.year as varchar)
-             else cast(s.year as varchar) || lpad(cast(s.month as varchar), 2, '0') end as period,
+        case when s.month is null then cast(s.year as {{ dbt.type_string() }})
+             else cast(s.year as {{ dbt.type_string() }}) || lpad(cast(s.month as {{ dbt.type_string() }}), 2, '0') end as period,
         s.freq as frequency,
         'TOTAL' as product_code,
         cast(s.value_usd as double) as value_usd,

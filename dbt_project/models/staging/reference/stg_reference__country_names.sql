@@ -10,7 +10,8 @@ renamed as (
         entity_type,
         nullif(iso3, '') as iso3,
         vocabulary,
-        nullif(note, '') as note
+        nullif(note, '') as note,
+        source_row
     from source
 )
 

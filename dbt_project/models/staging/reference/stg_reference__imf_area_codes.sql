@@ -21,7 +21,7 @@ entity_types as (
 areas as (
     select area_code, code, entity_type from overrides
     union all
-    select area_code, code, cast(null as varchar) as entity_type from iso
+    select area_code, code, cast(null as {{ dbt.type_string() }}) as entity_type from iso
     where area_code not in (select area_code from overrides)
 )
 
