@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+-- A table, not a view: five marts read it, and its window functions over every version of every
+-- figure (2.6 million at all-DOTS scale) would otherwise run once per mart.
 -- Every version of every trade figure of every trade source (IMF DOTS, UN Comtrade, IMF SDMX), ordered: a later release supersedes an earlier one, and a
 -- newer load of the same release supersedes an older one. Consecutive versions with the same value
 -- are collapsed, so a version exists only where the figure changed. valid_from / valid_to are load

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+-- A table, not a view: shares, growth and the World totals all read it.
 -- Total-product annual exports and imports per reporter × partner × year, with turnover (exports + imports)
 -- added as a third flow. Turnover exists when at least one of the two flows is recorded.
 with flows as (

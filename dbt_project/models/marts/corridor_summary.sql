@@ -31,10 +31,16 @@ claims as (
     where period_start is not null
 ),
 
+share_pairs as (
+    -- distinct first: joining the shares themselves would pair every year and flow of one side
+    -- with every year and flow of the other (quadratic in years × flows per pair)
+    select distinct reporter_iso3, partner_iso3, partner_entity_type from shares
+),
+
 pairs as (
     select distinct a.reporter_iso3, a.partner_iso3
-    from shares a
-    join shares b on b.reporter_iso3 = a.partner_iso3 and b.partner_iso3 = a.reporter_iso3
+    from share_pairs a
+    join share_pairs b on b.reporter_iso3 = a.partner_iso3 and b.partner_iso3 = a.reporter_iso3
     where a.partner_entity_type = 'country'
     union select distinct host_iso3, origin_iso3 from fdi
     union select distinct host_iso3, origin_iso3 from registry
