@@ -55,6 +55,13 @@ def _context():
     return context
 
 
+def frame_of(relation) -> pd.DataFrame:
+    """A DuckDB relation (``conn.sql(...)``) as a pandas frame for a suite, text columns as
+    categoricals: ~7 times less memory than ``.df()`` on the raw tables (2.6 million DOTS figures:
+    about 0.2 GB instead of 1.5 GB), and the expectations read them the same way."""
+    return relation.to_arrow_table().to_pandas(strings_to_categorical=True)
+
+
 def run_suite(name: str, frame: pd.DataFrame, expectations: list[Expectation]) -> dict[str, Outcome]:
     """Validate ``frame`` against the expectations; one :class:`Outcome` per check name."""
     import great_expectations as gx
@@ -63,7 +70,9 @@ def run_suite(name: str, frame: pd.DataFrame, expectations: list[Expectation]) -
     source = context.data_sources.add_or_update_pandas(f"corridor_{name}")
     asset = next((a for a in source.assets if a.name == name), None) or source.add_dataframe_asset(name)
     batch_def = next((b for b in asset.batch_definitions if b.name == "whole"), None) or asset.add_batch_definition_whole_dataframe("whole")
-    batch = batch_def.get_batch(batch_parameters={"dataframe": frame.reset_index(drop=True)})
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0:
+        frame = frame.reset_index(drop=True)  # GX reports offending rows by position
+    batch = batch_def.get_batch(batch_parameters={"dataframe": frame})
 
     outcomes: dict[str, Outcome] = {}
     for item in expectations:

@@ -20,7 +20,7 @@ import great_expectations as gx
 from orchestration.defs.ingestion._loading import fetched_release_files, load_source
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.lib.connectors import comtrade
-from orchestration.lib.quality import Expectation, run_suite
+from orchestration.lib.quality import Expectation, frame_of, run_suite
 from orchestration.lib.warehouse import ensure_table
 
 COMTRADE_TABLE = "raw.comtrade_flows"
@@ -66,7 +66,7 @@ CHECKS = {
 )
 def comtrade_flows_checks(warehouse: WarehouseResource):
     with warehouse.connect(read_only=True) as conn:
-        frame = conn.sql(f"select * from {COMTRADE_TABLE} where is_current").df()
+        frame = frame_of(conn.sql(f"select * from {COMTRADE_TABLE} where is_current"))
     e = gx.expectations
     key = ("release", "reporterCode", "partnerCode", "flowCode", "cmdCode", "period")
     outcomes = run_suite("comtrade_flows", frame, [

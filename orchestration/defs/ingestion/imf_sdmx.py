@@ -18,7 +18,7 @@ import great_expectations as gx
 from orchestration.defs.ingestion._loading import fetched_release_files, load_source
 from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.lib.connectors import imf_sdmx
-from orchestration.lib.quality import Expectation, run_suite
+from orchestration.lib.quality import Expectation, frame_of, run_suite
 from orchestration.lib.warehouse import ensure_table
 
 IMTS_TABLE = "raw.imts_flows"
@@ -61,7 +61,7 @@ CHECKS = {
 )
 def imts_flows_checks(warehouse: WarehouseResource):
     with warehouse.connect(read_only=True) as conn:
-        frame = conn.sql(f"select * from {IMTS_TABLE} where is_current").df()
+        frame = frame_of(conn.sql(f"select * from {IMTS_TABLE} where is_current"))
     e = gx.expectations
     key = ("release", "reporter_code", "partner_code", "indicator", "freq", "time_period")
     outcomes = run_suite("imts_flows", frame, [

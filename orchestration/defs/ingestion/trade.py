@@ -18,7 +18,7 @@ from orchestration.defs.resources import RawFilesResource, WarehouseResource
 from orchestration.lib import imf_dots
 from orchestration.lib.countries import Resolver
 from orchestration.lib.errors import SourceFileError
-from orchestration.lib.quality import Expectation, run_suite
+from orchestration.lib.quality import Expectation, frame_of, run_suite
 from orchestration.lib.results import ParseResult
 
 TRADE_TABLE = "raw.trade_flows"
@@ -118,10 +118,10 @@ def trade_suite(current_year: int) -> list[Expectation]:
 )
 def trade_flows_checks(warehouse: WarehouseResource):
     with warehouse.connect(read_only=True) as conn:
-        frame = conn.execute(
+        frame = frame_of(conn.sql(
             "select source, release, reporter_code, partner_code, flow, valuation, year, value_usd, is_estimate, "
             "unit_as_published, file, file_sha256, sheet, source_row from raw.trade_flows where is_current"
-        ).df()
+        ))
         names = conn.execute(
             """
             select q.raw_value as name, q.file, q.sheet, q."row", null::varchar as code
