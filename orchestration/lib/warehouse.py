@@ -60,6 +60,8 @@ create table if not exists audit.quarantine (
 );
 """
 
+CHECKPOINT_THRESHOLD = "1GB"
+COMMIT_ROWS = 500_000
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 
 
@@ -81,6 +83,9 @@ def connect(path: Path, read_only: bool = False):
     try:
         if not read_only:
             conn.execute(AUDIT_DDL)
+            # loads commit once per file: checkpoint when the connection closes, not every 16 MB of
+            # WAL (235 DOTS workbooks: 74 s instead of 126 s to load)
+            conn.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         yield conn
     finally:
         conn.close()
@@ -163,85 +168,99 @@ def load_files(
     report = LoadReport(table=table)
     files = sorted(Path(f) for f in files)
     present: set[str] = set()
-    for index, path in enumerate(files, 1):
-        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
-        present.add(rel)
-        started = datetime.now(timezone.utc)
-        load_id = uuid.uuid4().hex
-        try:
-            sha = sha256_of(path)
-            size = path.stat().st_size
-        except OSError as exc:
-            report.files.append(_log(conn, load_id, source, table, rel, None, None, "failed", started, message=f"{rel}: cannot be read ({exc.strerror})"))
-            continue
-        if _table_exists(conn, table) and conn.execute(
-            f"select count(*) from {table} where file = ? and file_sha256 = ? and load_context = ? and is_current",
-            [rel, sha, context_version],
-        ).fetchone()[0]:
-            report.files.append(_log(conn, load_id, source, table, rel, sha, size, "unchanged", started))
-            continue
-        if progress:
-            progress(f"[{source}] {index}/{len(files)} {rel}")
-        try:
-            result = parse(path)
-            if transform is not None:
-                result = transform(result, path)
-        except SourceFileError as exc:
-            report.files.append(_log(conn, load_id, source, table, rel, sha, size, "failed", started, message=str(exc)))
-            continue
-        now = datetime.now(timezone.utc)
-        rows = result.rows.with_columns(
-            pl.lit(rel).alias("file"),
-            pl.lit(release_of(path, root / rel.split("/", 1)[0]) if "/" in rel else "base").alias("release"),
-            pl.lit(sha).alias("file_sha256"),
-            pl.lit(load_id).alias("load_id"),
-            pl.lit(now).alias("loaded_at"),
-            pl.lit(context_version).alias("load_context"),
-            pl.lit(True).alias("is_current"),
-        )
-        quarantine = result.quarantine.with_columns(
-            pl.lit(rel).alias("file"),
-            pl.lit(load_id).alias("load_id"),
-            pl.lit(source).alias("source"),
-            pl.lit(table).alias("target_table"),
-            pl.lit(sha).alias("file_sha256"),
-            pl.lit(now).alias("quarantined_at"),
-        )
-        conn.execute("begin transaction")
-        try:
-            superseded = 0
-            if not _table_exists(conn, table):
-                conn.execute(f"create table {table} as select * from rows limit 0")
-            else:
-                _add_missing_columns(conn, table, rows)
-                superseded = conn.execute(
-                    f"update {table} set is_current = false where file = ? and is_current", [rel]
-                ).fetchone()[0]
-            conn.execute(f"insert into {table} by name select * from rows")
-            conn.execute("insert into audit.quarantine by name select * from quarantine")
-            entry = _log(
-                conn, load_id, source, table, rel, sha, size, "loaded", started,
-                rows_read=rows.height + quarantine.height, rows_loaded=rows.height,
-                rows_quarantined=quarantine.height, rows_superseded=superseded,
-            )
-            conn.execute("commit")
-        except Exception:
-            conn.execute("rollback")
-            raise
-        report.files.append(entry)
-
+    # what is loaded now, read once (not one scan of the table per file): file -> (sha256, context)
+    current: dict[str, set[tuple[str, str]]] = {}
     if _table_exists(conn, table):
-        gone = conn.execute(
-            f"select distinct file from {table} where is_current"
-        ).fetchall()
-        for (rel,) in gone:
-            if rel not in present:
-                started = datetime.now(timezone.utc)
-                n = conn.execute(f"update {table} set is_current = false where file = ? and is_current", [rel]).fetchone()[0]
-                report.files.append(
-                    _log(conn, uuid.uuid4().hex, source, table, rel, None, None, "removed", started,
-                         rows_superseded=n, message="file no longer in the raw folder; its rows are kept as superseded")
+        for rel, sha, context in conn.execute(
+                f"select distinct file, file_sha256, load_context from {table} where is_current").fetchall():
+            current.setdefault(rel, set()).add((sha, context))
+    # files commit in batches of about COMMIT_ROWS rows (one commit per small file cost 65 ms each)
+    in_transaction, pending_rows = False, 0
+    try:
+        for index, path in enumerate(files, 1):
+            rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+            present.add(rel)
+            started = datetime.now(timezone.utc)
+            load_id = uuid.uuid4().hex
+            try:
+                sha = sha256_of(path)
+                size = path.stat().st_size
+            except OSError as exc:
+                report.files.append(_log(conn, load_id, source, table, rel, None, None, "failed", started, message=f"{rel}: cannot be read ({exc.strerror})"))
+                continue
+            if (sha, context_version) in current.get(rel, ()):
+                report.files.append(_log(conn, load_id, source, table, rel, sha, size, "unchanged", started))
+                continue
+            if progress:
+                progress(f"[{source}] {index}/{len(files)} {rel}")
+            try:
+                result = parse(path)
+                if transform is not None:
+                    result = transform(result, path)
+            except SourceFileError as exc:
+                report.files.append(_log(conn, load_id, source, table, rel, sha, size, "failed", started, message=str(exc)))
+                continue
+            now = datetime.now(timezone.utc)
+            rows = result.rows.with_columns(
+                pl.lit(rel).alias("file"),
+                pl.lit(release_of(path, root / rel.split("/", 1)[0]) if "/" in rel else "base").alias("release"),
+                pl.lit(sha).alias("file_sha256"),
+                pl.lit(load_id).alias("load_id"),
+                pl.lit(now).alias("loaded_at"),
+                pl.lit(context_version).alias("load_context"),
+                pl.lit(True).alias("is_current"),
+            )
+            quarantine = result.quarantine.with_columns(
+                pl.lit(rel).alias("file"),
+                pl.lit(load_id).alias("load_id"),
+                pl.lit(source).alias("source"),
+                pl.lit(table).alias("target_table"),
+                pl.lit(sha).alias("file_sha256"),
+                pl.lit(now).alias("quarantined_at"),
+            )
+            if _missing_columns(conn, table, rows) and in_transaction:
+                conn.execute("commit")  # a schema change goes in a transaction of its own
+                in_transaction, pending_rows = False, 0
+            if not in_transaction:
+                conn.execute("begin transaction")
+                in_transaction = True
+            try:
+                superseded = 0
+                if not _table_exists(conn, table):
+                    conn.execute(f"create table {table} as select * from rows limit 0")
+                else:
+                    _add_missing_columns(conn, table, rows)
+                    if rel in current:  # an earlier version of this file: its rows stop being current
+                        superseded = conn.execute(
+                            f"update {table} set is_current = false where file = ? and is_current", [rel]
+                        ).fetchone()[0]
+                conn.execute(f"insert into {table} by name select * from rows")
+                conn.execute("insert into audit.quarantine by name select * from quarantine")
+                entry = _log(
+                    conn, load_id, source, table, rel, sha, size, "loaded", started,
+                    rows_read=rows.height + quarantine.height, rows_loaded=rows.height,
+                    rows_quarantined=quarantine.height, rows_superseded=superseded,
                 )
+            except Exception:
+                conn.execute("rollback")  # this file and the uncommitted ones before it: they load next time
+                in_transaction = False
+                raise
+            pending_rows += rows.height
+            if pending_rows >= COMMIT_ROWS:
+                conn.execute("commit")
+                in_transaction, pending_rows = False, 0
+            report.files.append(entry)
+    finally:
+        if in_transaction:  # the files loaded before an unexpected error stay loaded
+            conn.execute("commit")
+
+    for rel in sorted(set(current) - present):  # current before this load, no longer in the folder
+        started = datetime.now(timezone.utc)
+        n = conn.execute(f"update {table} set is_current = false where file = ? and is_current", [rel]).fetchone()[0]
+        report.files.append(
+            _log(conn, uuid.uuid4().hex, source, table, rel, None, None, "removed", started,
+                 rows_superseded=n, message="file no longer in the raw folder; its rows are kept as superseded")
+        )
     return report
 
 
@@ -268,16 +287,20 @@ def ensure_table(conn: duckdb.DuckDBPyConnection, table: str, row_schema: dict[s
     return True
 
 
-def _add_missing_columns(conn: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
-    """Schema evolution: a column a newer parser adds is added to the table (older rows get null)."""
+def _missing_columns(conn: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> list[str]:
+    """Columns of ``rows`` that ``table`` lacks (none when the table does not exist yet)."""
     schema, name = table.split(".")
     existing = {r[0] for r in conn.execute(
         "select column_name from information_schema.columns where table_schema = ? and table_name = ?", [schema, name]
     ).fetchall()}
-    for column in rows.columns:
-        if column not in existing:
-            duck_type = conn.sql(f'select "{column}" from rows').types[0]
-            conn.execute(f'alter table {table} add column "{column}" {duck_type}')
+    return [c for c in rows.columns if c not in existing] if existing else []
+
+
+def _add_missing_columns(conn: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame) -> None:
+    """Schema evolution: a column a newer parser adds is added to the table (older rows get null)."""
+    for column in _missing_columns(conn, table, rows):
+        duck_type = conn.sql(f'select "{column}" from rows').types[0]
+        conn.execute(f'alter table {table} add column "{column}" {duck_type}')
 
 
 def _log(conn, load_id, source, table, rel, sha, size, status, started, *, rows_read=0, rows_loaded=0,
