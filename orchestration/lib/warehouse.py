@@ -12,6 +12,7 @@ duplicated); a file that left the folder has its rows marked not current too.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -86,6 +87,7 @@ def connect(path: Path, read_only: bool = False):
             # loads commit once per file: checkpoint when the connection closes, not every 16 MB of
             # WAL (235 DOTS workbooks: 74 s instead of 126 s to load)
             conn.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+        conn.execute("set memory_limit = ?", [os.environ.get("CORRIDOR_DUCKDB_MEMORY", "3GB")])
         yield conn
     finally:
         conn.close()

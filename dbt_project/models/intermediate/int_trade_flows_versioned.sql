@@ -21,7 +21,11 @@ ordered as (
         *,
         lag(value_usd) over w as prev_value_usd,
         lag(is_estimate) over w as prev_is_estimate,
-        row_number() over w as version_rank
+        row_number() over w as version_rank,
+        -- among versions from files still present, the latest release (null: none is present)
+        max(case when is_current_file_version then release end) over (
+            partition by source, reporter_iso3, partner_iso3, flow, period, product_code
+        ) as latest_current_release
     from all_versions
     window w as (
         partition by source, reporter_iso3, partner_iso3, flow, period, product_code
@@ -37,19 +41,11 @@ changes as (
        or is_estimate is distinct from prev_is_estimate
 ),
 
-latest_current as (
-    -- among versions from files still present, the latest release and load
-    select source, reporter_iso3, partner_iso3, flow, period, product_code,
-           max(release) as latest_release
-    from all_versions
-    where is_current_file_version
-    group by all
-),
-
 final as (
     select
         {% for column in columns %}c.{{ column }},
         {% endfor -%}
+        c.latest_current_release,
         c.loaded_at as valid_from,
         lead(c.loaded_at) over (
             partition by c.source, c.reporter_iso3, c.partner_iso3, c.flow, c.period, c.product_code
@@ -59,7 +55,9 @@ final as (
 )
 
 select
-    f.*,
-    f.valid_to is null and l.latest_release is not null as is_latest
+    {% for column in columns %}f.{{ column }},
+    {% endfor -%}
+    f.valid_from,
+    f.valid_to,
+    f.valid_to is null and f.latest_current_release is not null as is_latest
 from final f
-left join latest_current l using (source, reporter_iso3, partner_iso3, flow, period, product_code)

@@ -9,6 +9,8 @@ world as (
 ),
 
 lagged as (
+    -- the value one and five years earlier: window frames of exactly that year (one figure per
+    -- source, reporter, partner, flow and year), one sort instead of two self-joins
     select
         f.source,
         f.reporter_iso3,
@@ -17,16 +19,16 @@ lagged as (
         f.flow,
         f.year,
         f.value_usd,
-        prev.value_usd as prev_value_usd,
-        base5.value_usd as value_5y_ago_usd,
+        max(f.value_usd) over (
+            partition by f.source, f.reporter_iso3, f.partner_iso3, f.flow
+            order by f.year range between 1 preceding and 1 preceding
+        ) as prev_value_usd,
+        max(f.value_usd) over (
+            partition by f.source, f.reporter_iso3, f.partner_iso3, f.flow
+            order by f.year range between 5 preceding and 5 preceding
+        ) as value_5y_ago_usd,
         wprev.reporter_total_usd as reporter_prev_total_usd
     from flows f
-    left join flows prev
-        on prev.source = f.source and prev.reporter_iso3 = f.reporter_iso3
-        and prev.partner_iso3 = f.partner_iso3 and prev.flow = f.flow and prev.year = f.year - 1
-    left join flows base5
-        on base5.source = f.source and base5.reporter_iso3 = f.reporter_iso3
-        and base5.partner_iso3 = f.partner_iso3 and base5.flow = f.flow and base5.year = f.year - 5
     left join world wprev
         on wprev.source = f.source and wprev.reporter_iso3 = f.reporter_iso3
         and wprev.flow = f.flow and wprev.year = f.year - 1
