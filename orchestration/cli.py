@@ -54,6 +54,8 @@ def _run(selection: str | None, fresh: bool) -> tuple[bool, dict]:
     from orchestration.definitions import defs
 
     job = defs.resolve_implicit_global_asset_job_def()
+    if selection is None and os.environ.get("CORRIDOR_DOCS", "1") == "0":
+        selection = "not key:warehouse/docs"  # CORRIDOR_DOCS=0: no docs site in this build
     if selection:
         repo = defs.get_repository_def()
         selected = dg.AssetSelection.from_string(selection).resolve(repo.asset_graph)

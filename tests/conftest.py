@@ -32,6 +32,7 @@ def build_env(workdir: Path, raw: Path | None = None) -> dict[str, str]:
         CORRIDOR_WAREHOUSE=str(workdir / "corridor.duckdb"),
         DBT_TARGET_PATH=str(workdir / "target"),
         CORRIDOR_RAW=str(raw or RAW),
+        CORRIDOR_DOCS="0",  # the docs site is tested on the session build (test_browser), not in every build
     )
     return env
 

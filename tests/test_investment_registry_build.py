@@ -32,7 +32,7 @@ COUNTS_FILE = "registry_counts/company_counts.csv"
 
 def corridor(command: str, tmp: Path, raw: Path | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("CORRIDOR_BUILD_DB", "CORRIDOR_RAW")}
-    env.update(CORRIDOR_WAREHOUSE=str(tmp / "corridor.duckdb"), DBT_TARGET_PATH=str(tmp / "target"))
+    env.update(CORRIDOR_WAREHOUSE=str(tmp / "corridor.duckdb"), DBT_TARGET_PATH=str(tmp / "target"), CORRIDOR_DOCS="0")
     if raw is not None:
         env["CORRIDOR_RAW"] = str(raw)
     return subprocess.run([sys.executable, "-m", "orchestration.cli", command], env=env, cwd=REPO_ROOT,

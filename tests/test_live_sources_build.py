@@ -194,3 +194,11 @@ def test_unmapped_comtrade_code_fails_the_build_and_names_it(steps):
     assert "not published" in output
     # the published warehouse is still the one from step 2
     assert query(steps["warehouse"], "select version_id from audit.build_info")[0][0] == steps["version2"]
+
+
+def test_builds_without_docs_when_corridor_docs_is_0(steps):
+    # conftest builds with CORRIDOR_DOCS=0: published and reported, but no docs site
+    output = steps["build1"].stdout + steps["build1"].stderr
+    assert "Warehouse published" in output and "dbt docs:" not in output
+    assert not (steps["warehouse"].parent / "docs").exists()
+    assert (steps["warehouse"].parent / "report" / "AZE-CHN" / "index.html").is_file()

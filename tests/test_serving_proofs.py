@@ -19,7 +19,8 @@ READERS = 16
 
 
 def env_for(wh: Path, **extra) -> dict:
-    env = {**os.environ, "CORRIDOR_WAREHOUSE": str(wh), "DBT_TARGET_PATH": str(wh.parent / "target"), **extra}
+    env = {**os.environ, "CORRIDOR_WAREHOUSE": str(wh), "DBT_TARGET_PATH": str(wh.parent / "target"),
+           "CORRIDOR_DOCS": "0", **extra}
     for name in ("CORRIDOR_BUILD_DB", "CORRIDOR_RAW", "CORRIDOR_FOCUS"):
         env.pop(name, None)
     return env
