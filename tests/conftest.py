@@ -67,3 +67,16 @@ def built_warehouse(tmp_path_factory) -> Path:
     published = tmp / "corridor.duckdb"
     assert published.is_file()
     return published
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A local HTTP server on 127.0.0.1 (ephemeral port) standing in for an API; one per test module."""
+    from pytest_httpserver import HTTPServer
+
+    srv = HTTPServer(host="127.0.0.1", port=0)
+    srv.start()
+    yield srv
+    srv.clear()
+    if srv.is_running():
+        srv.stop()

@@ -30,16 +30,6 @@ COMTRADE_PATH = "/data/v1/get/C/{freq}/{clCode}"
 TIMEOUT = 5  # seconds; a hung local server fails a test instead of blocking the suite
 
 
-@pytest.fixture(scope="module")
-def server():
-    srv = HTTPServer(host="127.0.0.1", port=0)
-    srv.start()
-    yield srv
-    srv.clear()
-    if srv.is_running():
-        srv.stop()
-
-
 @pytest.fixture
 def api(server):
     server.clear()

@@ -77,16 +77,6 @@ def comtrade_args(release: str, partners=PARTNERS) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def server():
-    srv = HTTPServer(host="127.0.0.1", port=0)
-    srv.start()
-    yield srv
-    srv.clear()
-    if srv.is_running():
-        srv.stop()
-
-
-@pytest.fixture(scope="module")
 def steps(tmp_path_factory, server):
     """Runs the three steps once; returns what each produced."""
     tmp = tmp_path_factory.mktemp("live_sources")
