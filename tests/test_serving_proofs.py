@@ -46,7 +46,7 @@ def mart_checksums(db: Path) -> dict[str, tuple[int, int, str]]:
     out = {}
     with duckdb.connect(str(db), read_only=True) as conn:
         tables = [r[0] for r in conn.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
         for table in tables:
             cols = [r[0] for r in conn.execute(
                 "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? "

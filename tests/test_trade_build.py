@@ -171,7 +171,7 @@ def test_published_file_opens_read_only_and_refuses_writes(built_warehouse):
         with pytest.raises(duckdb.Error, match="read-only"):
             conn.execute("create table marts.scratch as select 1 as x")
         with pytest.raises(duckdb.Error, match="read-only"):
-            conn.execute("delete from marts.fct_trade_flows")
+            conn.execute("delete from marts.partner_shares")
     assert one(built_warehouse, "select count(*) from marts.fct_trade_flows") == CURRENT_TRADE_ROWS
 
 

@@ -113,7 +113,8 @@ def describe_build(conn: duckdb.DuckDBPyConnection) -> dict:
         """
     ).fetchall()
     tables = conn.execute(
-        "select schema_name, table_name from duckdb_tables() where schema_name in ('marts', 'raw') order by 1, 2"
+        # tables and views (the two fact marts are views over the versioned intermediate table)
+        "select table_schema, table_name from information_schema.tables where table_schema in ('marts', 'raw') order by 1, 2"
     ).fetchall()
     counts = {}
     for schema, name in tables:

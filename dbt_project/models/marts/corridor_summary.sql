@@ -31,10 +31,36 @@ claims as (
     where period_start is not null
 ),
 
+own as (
+    -- the partner shares read once (10 million rows at all-DOTS scale): one row per reporter,
+    -- partner and year; pairs, years and the mirror side all come from here
+    select reporter_iso3, partner_iso3, year,
+        max(partner_entity_type) as partner_entity_type,
+        max(value_usd) filter (where flow = 'turnover') as turnover_usd,
+        max(value_usd) filter (where flow = 'exports') as exports_usd,
+        max(value_usd) filter (where flow = 'imports') as imports_usd,
+        max(share_pct) filter (where flow = 'turnover') as partner_share_pct,
+        max(rank) filter (where flow = 'turnover') as partner_rank,
+        max(share_pct) filter (where flow = 'imports') as partner_import_share_pct,
+        max(rank) filter (where flow = 'imports') as partner_import_rank
+    from shares
+    group by reporter_iso3, partner_iso3, year
+),
+
+mirror as (
+    -- the partner's records of the same trade: its imports from the reporter are the reporter's
+    -- exports seen from the other side, and vice versa
+    select partner_iso3 as reporter_iso3, reporter_iso3 as partner_iso3, year,
+        turnover_usd as turnover_mirror_usd,
+        imports_usd as exports_mirror_usd,
+        exports_usd as imports_mirror_usd
+    from own
+),
+
 share_pairs as (
     -- distinct first: joining the shares themselves would pair every year and flow of one side
     -- with every year and flow of the other (quadratic in years × flows per pair)
-    select distinct reporter_iso3, partner_iso3, partner_entity_type from shares
+    select distinct reporter_iso3, partner_iso3, partner_entity_type from own
 ),
 
 pairs as (
@@ -49,34 +75,12 @@ pairs as (
 
 years as (
     select p.reporter_iso3, p.partner_iso3, s.year
-    from pairs p join shares s on s.reporter_iso3 = p.reporter_iso3 and s.partner_iso3 = p.partner_iso3
+    from pairs p join own s on s.reporter_iso3 = p.reporter_iso3 and s.partner_iso3 = p.partner_iso3
     union select p.reporter_iso3, p.partner_iso3, s.year
-    from pairs p join shares s on s.reporter_iso3 = p.partner_iso3 and s.partner_iso3 = p.reporter_iso3
+    from pairs p join own s on s.reporter_iso3 = p.partner_iso3 and s.partner_iso3 = p.reporter_iso3
     union select host_iso3, origin_iso3, year from fdi
     union select host_iso3, origin_iso3, year(as_of_date) from registry
     union select c.reporter_iso3, c.partner_iso3, c.year from claims c join pairs p using (reporter_iso3, partner_iso3)
-),
-
-own as (
-    select reporter_iso3, partner_iso3, year,
-        max(value_usd) filter (where flow = 'turnover') as turnover_usd,
-        max(value_usd) filter (where flow = 'exports') as exports_usd,
-        max(value_usd) filter (where flow = 'imports') as imports_usd,
-        max(share_pct) filter (where flow = 'turnover') as partner_share_pct,
-        max(rank) filter (where flow = 'turnover') as partner_rank,
-        max(share_pct) filter (where flow = 'imports') as partner_import_share_pct,
-        max(rank) filter (where flow = 'imports') as partner_import_rank
-    from shares group by all
-),
-
-mirror as (
-    -- the partner's records of the same trade: its imports from the reporter are the reporter's
-    -- exports seen from the other side, and vice versa
-    select partner_iso3 as reporter_iso3, reporter_iso3 as partner_iso3, year,
-        max(value_usd) filter (where flow = 'turnover') as turnover_mirror_usd,
-        max(value_usd) filter (where flow = 'imports') as exports_mirror_usd,
-        max(value_usd) filter (where flow = 'exports') as imports_mirror_usd
-    from shares group by all
 ),
 
 companies as (

@@ -1,3 +1,7 @@
+{{ config(materialized=('view' if target.type == 'duckdb' else 'table')) }}
+-- A view on DuckDB: every version is already materialised once in int_trade_flows_versioned, and a
+-- copy would cost a full write of every trade figure per build (13 s at all-DOTS scale). A Parquet
+-- table on Spark, where every mart is one.
 -- Every version of every trade figure with the time it was valid in the warehouse:
 -- what did the data say on date D?  where valid_from <= D and (valid_to is null or valid_to > D)
 with versioned as (

@@ -9,8 +9,9 @@ world as (
 ),
 
 lagged as (
-    -- the value one and five years earlier: window frames of exactly that year (one figure per
-    -- source, reporter, partner, flow and year), one sort instead of two self-joins
+    -- the value one and five years earlier: one figure per source, reporter, partner, flow and year
+    -- (a tested key), so the figure of year - k is at most k rows back in year order. Lags over one
+    -- sort; faster than frames of exactly one year (RANGE k PRECEDING) and than self-joins
     select
         f.source,
         f.reporter_iso3,
@@ -19,19 +20,18 @@ lagged as (
         f.flow,
         f.year,
         f.value_usd,
-        max(f.value_usd) over (
-            partition by f.source, f.reporter_iso3, f.partner_iso3, f.flow
-            order by f.year range between 1 preceding and 1 preceding
-        ) as prev_value_usd,
-        max(f.value_usd) over (
-            partition by f.source, f.reporter_iso3, f.partner_iso3, f.flow
-            order by f.year range between 5 preceding and 5 preceding
-        ) as value_5y_ago_usd,
+        case when lag(f.year) over w = f.year - 1 then lag(f.value_usd) over w end as prev_value_usd,
+        case
+            {%- for k in range(1, 6) %}
+            when lag(f.year, {{ k }}) over w = f.year - 5 then lag(f.value_usd, {{ k }}) over w
+            {%- endfor %}
+        end as value_5y_ago_usd,
         wprev.reporter_total_usd as reporter_prev_total_usd
     from flows f
     left join world wprev
         on wprev.source = f.source and wprev.reporter_iso3 = f.reporter_iso3
         and wprev.flow = f.flow and wprev.year = f.year - 1
+    window w as (partition by f.source, f.reporter_iso3, f.partner_iso3, f.flow order by f.year)
 ),
 
 final as (

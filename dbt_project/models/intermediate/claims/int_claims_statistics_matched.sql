@@ -32,12 +32,28 @@ wanted as (
     from claims
 ),
 
+pairs as (
+    -- the claimed pairs in both directions (own and mirror series): only their series are read
+    select reporter_iso3, partner_iso3 from wanted
+    union
+    select partner_iso3, reporter_iso3 from wanted
+),
+
 series as (
+    -- restricted to the claimed pairs before the join: partner shares and growth hold every pair of
+    -- every reporter (10 million rows each at all-DOTS scale) and this view serves ~100 claims
     select
         s.source, s.reporter_iso3, s.partner_iso3, s.flow, s.year,
         s.value_usd, g.yoy_pct, s.share_pct, cast(s.rank as double) as rank
     from {{ ref('partner_shares') }} s
-    left join {{ ref('trade_growth') }} g using (source, reporter_iso3, partner_iso3, flow, year)
+    join pairs p on p.reporter_iso3 = s.reporter_iso3 and p.partner_iso3 = s.partner_iso3
+    left join (
+        select g.*
+        from {{ ref('trade_growth') }} g
+        join pairs p on p.reporter_iso3 = g.reporter_iso3 and p.partner_iso3 = g.partner_iso3
+        where g.source = 'imf_dots'
+    ) g on g.source = s.source and g.reporter_iso3 = s.reporter_iso3 and g.partner_iso3 = s.partner_iso3
+        and g.flow = s.flow and g.year = s.year
     where s.source = 'imf_dots'
 ),
 
