@@ -1,6 +1,8 @@
 """``corridor``: the command line.
 
     corridor build            load raw/, run the checks, build the dbt marts, publish the warehouse
+                              (--incremental: reload only changed files; --timings: print each
+                              Dagster step's wall seconds and write <warehouse dir>/build_timings.json)
     corridor check            load raw/ and run the source checks only (nothing is published)
     corridor report [--pair]  the corridor report (HTML, offline) for a pair
     corridor claims check F   find the figures quoted in a text and check them against the warehouse
@@ -26,7 +28,10 @@ from pathlib import Path
 EPILOG_BUILD = """example:
   corridor build                      # the embedded data in raw/ -> warehouse/corridor.duckdb
   CORRIDOR_RAW=~/dots corridor build  # any folder laid out like raw/ (e.g. 200 IMF workbooks)
+  corridor build --timings            # also: seconds per step (raw__*, *_checks, corridor_dbt_models,
+                                      # warehouse__corridor, ...) -> <warehouse dir>/build_timings.json
 """
+TIMINGS_FILE = "build_timings.json"
 
 
 def _say(message: str) -> None:
@@ -38,8 +43,9 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
-def _run(selection: str | None, fresh: bool) -> tuple[bool, dict]:
-    """Materialise the assets (all, or a selection) in-process; return (success, summary)."""
+def _run(selection: str | None, fresh: bool, timings: bool = False) -> tuple[bool, dict]:
+    """Materialise the assets (all, or a selection) in-process; return (success, summary).
+    With ``timings``, the summary also has ``step_seconds`` (:func:`_step_seconds`)."""
     from orchestration import constants
 
     constants.export_env()
@@ -66,7 +72,45 @@ def _run(selection: str | None, fresh: bool) -> tuple[bool, dict]:
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         )
-    return result.success, _summarise(result)
+        summary = _summarise(result)
+        if timings:
+            summary["step_seconds"] = _step_seconds(instance.all_logs(result.run_id))
+    return result.success, summary
+
+
+def _step_seconds(records) -> dict[str, float]:
+    """Wall seconds of every step that finished (STEP_START to STEP_SUCCESS / STEP_FAILURE), from the
+    run's event log records, in the order the steps started."""
+    started: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    for record in records:
+        event = record.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = record.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+            seconds[event.step_key] = round(record.timestamp - started[event.step_key], 3)
+    return {key: seconds[key] for key in sorted(seconds, key=lambda k: started[k])}
+
+
+def _write_timings(summary: dict, total_s: float, success: bool) -> Path:
+    """Print one line per step and write ``<warehouse dir>/build_timings.json``."""
+    import json
+
+    from orchestration import constants
+
+    steps = summary.get("step_seconds", {})
+    _say("Step timings (wall seconds):")
+    for key, seconds in steps.items():
+        _say(f"  {key:<40} {seconds:>9.2f} s")
+    _say(f"  {'total (corridor build)':<40} {total_s:>9.2f} s")
+    path = constants.warehouse_path().parent / TIMINGS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"total_s": round(total_s, 3), "success": success, "steps": steps}, indent=2) + "\n",
+                    encoding="utf-8")
+    _say(f"  written to {path}")
+    return path
 
 
 def _summarise(result) -> dict:
@@ -127,8 +171,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     _say(f"corridor build: raw folder {constants.raw_dir()}")
     _say(f"  building in {constants.build_db_path()}")
-    ok, summary = _run(None, fresh=not args.incremental)
+    ok, summary = _run(None, fresh=not args.incremental, timings=args.timings)
     _print_summary(summary)
+    if args.timings:
+        _write_timings(summary, time.perf_counter() - started, ok)
     if not ok:
         for line in summary["failures"]:
             print(f"  {line}", file=sys.stderr)
@@ -289,6 +335,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "and publish the warehouse atomically.", epilog=EPILOG_BUILD,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--incremental", action="store_true", help="reuse the previous build file; reload only changed files")
+    p.add_argument("--timings", action="store_true",
+                   help=f"after the build, print each Dagster step's wall seconds (from its STEP_START and "
+                   f"STEP_SUCCESS/STEP_FAILURE events) and write them to <warehouse dir>/{TIMINGS_FILE} "
+                   '({"total_s": ..., "success": ..., "steps": {step_key: seconds}})')
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("check", help="load raw/ and run the source checks only",
                        description="Load the sources into a scratch build and run every source check; publishes nothing.",
