@@ -420,3 +420,43 @@ def test_imts_empty_dataset_is_valid(tmp_path):
     path.write_text(json.dumps(doc))
     result = parse_imts_file(path)
     assert result.rows.height == 0 and dict(result.rows.schema) == imf_sdmx.ROW_SCHEMA
+
+
+def _records_file(tmp_path: Path, records: list, name: str = "data-0001.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps({"elapsedTime": "0.1 secs", "count": len(records), "data": records, "error": ""}))
+    return path
+
+
+def test_clean_response_takes_the_vectorised_path_with_the_same_rows(tmp_path, monkeypatch):
+    records = [make_record(r, p, y, f, cmd) for r in ("31", "842") for p in ("0", "156", "490") for y in ("2018", "2019")
+               for f in ("X", "M") for cmd in ("TOTAL", "270900")]
+    path = _records_file(tmp_path, records)
+    assert comtrade._fast_parse(path.read_bytes()) is not None
+    fast = parse_comtrade_file(path)
+    monkeypatch.setattr(comtrade, "_fast_parse", lambda raw: None)  # record by record
+    slow = parse_comtrade_file(path)
+    assert fast.rows.height == len(records) == 48
+    assert fast.rows.equals(slow.rows) and fast.rows.schema == slow.rows.schema
+    assert fast.meta == slow.meta == {"records": 48, "count": 48, "elapsedTime": "0.1 secs", "periods": ["2018", "2019"]}
+    assert fast.quarantine.height == slow.quarantine.height == 0
+    row = fast.rows.filter((pl.col("reporterCode") == 842) & (pl.col("partnerCode") == 156) & (pl.col("period") == "2019")
+                           & (pl.col("flowCode") == "M") & (pl.col("cmdCode") == "TOTAL"))
+    assert row["primaryValue"].to_list() == [make_record("842", "156", "2019", "M")["primaryValue"]]
+    assert fast.rows["source_row"].to_list() == list(range(1, 49))
+
+
+@pytest.mark.parametrize("field, value, reason", [
+    ("primaryValue", True, "primaryValue is not a number"),   # polars alone would read true as 1
+    ("primaryValue", -5.0, "negative primaryValue"),
+    ("reporterCode", "31x", "reporterCode is not an integer"),
+    ("cmdCode", " ", "missing cmdCode"),
+])
+def test_one_unclean_record_sends_the_file_record_by_record(tmp_path, field, value, reason):
+    records = [make_record("31", p, "2019", "X") for p in ("156", "490", "842")]
+    records[1][field] = value
+    path = _records_file(tmp_path, records)
+    assert comtrade._fast_parse(path.read_bytes()) is None
+    result = parse_comtrade_file(path)
+    assert result.rows.height == 2 and result.rows["partnerCode"].to_list() == [156, 842]
+    assert result.quarantine.select("row", "column", "reason").rows() == [(2, field, reason)]

@@ -28,6 +28,7 @@ Every response (count and data) is saved as delivered under ``<landing_root>/com
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -354,6 +355,71 @@ def _raw(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+_NUMERIC_TYPES = (pl.Int64, pl.Float64, pl.Null)
+_INT_TYPES = (pl.Int64, pl.Null)
+
+
+def _fast_parse(raw: bytes) -> ParseResult | None:
+    """All records as rows in one vectorised pass, when every one of them is clean: an object whose
+    fields have their JSON types (numbers for values and codes, strings for text, booleans for
+    flags), key fields present and non-blank, values non-negative and primaryValue present. None
+    otherwise: the per-record path then quarantines exactly the records that are not (100,000
+    records: ~1 s here against ~6 s record by record)."""
+    try:
+        doc = pl.read_json(io.BytesIO(raw), infer_schema_length=None)
+        dtype = doc.schema.get("data")
+        if doc.height != 1 or not isinstance(dtype, pl.List) or not isinstance(dtype.inner, pl.Struct):
+            return None
+        top = {k: doc[k][0] for k in ("count", "error", "elapsedTime") if k in doc.columns}
+        records = doc.select(pl.col("data").list.len()).item() or 0
+        if records == 0 or top.get("error") or doc.schema.get("count", pl.Null) not in _INT_TYPES:
+            return None  # empty, an error, or a stated count of another type: the checks below say so
+        if top.get("count") is not None and top["count"] != records:
+            return None
+        data = doc.select(pl.col("data").explode()).unnest("data")
+        # polars reads true/false in a numeric field as 1/0 (the per-record path: "not a number"):
+        # every true/false literal in the file must be a value of a boolean column
+        flags = sum(data[n].count() for n, t in data.schema.items() if t == pl.Boolean)
+        if raw.count(b"true") + raw.count(b"false") != flags:
+            return None
+    except Exception:  # noqa: BLE001 - anything polars cannot read as clean records goes record by record
+        return None
+    columns = []
+    for name, target in ROW_SCHEMA.items():
+        if name == "source":
+            columns.append(pl.lit(SOURCE).alias(name))
+        elif name == "source_row":
+            columns.append(pl.int_range(1, records + 1, dtype=pl.Int64).alias(name))
+        elif name not in data.columns:
+            columns.append(pl.lit(None, dtype=target).alias(name))
+        else:
+            have = data.schema[name]
+            if target == pl.Float64 and have not in _NUMERIC_TYPES:
+                return None
+            if target in (pl.Int64, pl.Int32) and have not in _INT_TYPES:
+                return None
+            if target == pl.Boolean and have not in (pl.Boolean, pl.Null):
+                return None
+            if target == pl.String and have not in (pl.String, pl.Null):
+                return None
+            columns.append(pl.col(name).cast(target))
+    try:
+        rows = data.select(columns)
+    except Exception:  # noqa: BLE001 - e.g. a year beyond Int32: the per-record path names it
+        return None
+    clean = pl.all_horizontal(
+        *[pl.col(n).is_not_null() & (pl.col(n).str.strip_chars() != "" if ROW_SCHEMA[n] == pl.String else True)
+          for n in KEY_FIELDS],
+        *[pl.col(n).is_null() | (pl.col(n) >= 0) for n in VALUE_FIELDS],
+        pl.col("primaryValue").is_not_null(),
+    )
+    if not rows.select(clean.all()).item():
+        return None
+    meta = {"records": records, "count": top.get("count"), "elapsedTime": top.get("elapsedTime"),
+            "periods": sorted(rows["period"].drop_nulls().unique().to_list())}
+    return ParseResult(rows=rows, quarantine=quarantine_frame([]), meta=meta)
+
+
 def parse_comtrade_file(path: str | Path) -> ParseResult:
     """Parse one saved Comtrade data response into rows with Comtrade's own field names.
 
@@ -369,6 +435,9 @@ def parse_comtrade_file(path: str | Path) -> ParseResult:
         raise SourceFileError(path, "file not found") from None
     except OSError as exc:
         raise SourceFileError(path, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    fast = _fast_parse(raw)
+    if fast is not None:
+        return fast
     try:
         doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -436,7 +505,7 @@ def parse_comtrade_file(path: str | Path) -> ParseResult:
         "records": len(data),
         "count": stated if isinstance(stated, int) else None,
         "elapsedTime": doc.get("elapsedTime"),
-        "periods": sorted({p for p in rows["period"].to_list() if p is not None}),
+        "periods": sorted(rows["period"].drop_nulls().unique().to_list()),
     }
     return ParseResult(rows=rows, quarantine=quarantine_frame(bad), meta=meta)
 
