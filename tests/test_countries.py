@@ -223,3 +223,17 @@ def test_malformed_crosswalk_raises(tmp_path: Path, text: str, fragment: str) ->
 def test_missing_crosswalk_file_raises(tmp_path: Path) -> None:
     with pytest.raises(SourceFileError, match="absent.csv"):
         load_crosswalk(tmp_path / "absent.csv")
+
+
+def test_every_comtrade_code_of_the_baci_list_maps_to_a_crosswalk_entity():
+    """Codes without an ISO3 in the BACI list (490, 697, 849) are mapped by the dbt seed, and every
+    code the seed maps to is an entity of the crosswalk (dim_countries' relationships hold)."""
+    repo = Path(__file__).resolve().parents[1]
+    baci = pl.read_csv(repo / "raw" / "reference" / "baci_comtrade_country_codes_V202201.csv", infer_schema_length=0)
+    seed = pl.read_csv(repo / "dbt_project" / "seeds" / "source_area_codes.csv", infer_schema_length=0)
+    crosswalk = pl.read_csv(repo / "raw" / "reference" / "country_names.csv", infer_schema_length=0)
+    seeded = dict(seed.filter(pl.col("source") == "comtrade").select("source_code", "code").iter_rows())
+    without_iso = baci.filter(pl.col("iso_3digit_alpha") == "N/A")["country_code"].to_list()
+    assert sorted(without_iso) == ["490", "697", "849"]
+    assert {c: seeded.get(c) for c in without_iso} == {"490": "XAN", "697": "XFT", "849": "UMI"}
+    assert set(seed["code"]) <= set(crosswalk["code"])

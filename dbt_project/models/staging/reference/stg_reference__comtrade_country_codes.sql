@@ -1,6 +1,6 @@
 -- UN Comtrade numeric country codes and the Corridor code each stands for: the ISO3 of the BACI
 -- list (842 -> USA, 251 -> FRA, 699 -> IND, 757 -> CHE), else the seed source_area_codes
--- (0 -> WLD, 490 -> XAN 'Other Asia, nes', 899 -> XUN).
+-- (0 -> WLD, 490 -> XAN 'Other Asia, nes', 697 -> XFT 'Europe EFTA, nes', 849 -> UMI, 899 -> XUN).
 with source as (
     select * from {{ source('raw_reference', 'comtrade_country_codes') }}
     where is_current
