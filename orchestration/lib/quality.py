@@ -55,11 +55,30 @@ def _context():
     return context
 
 
-def frame_of(relation) -> pd.DataFrame:
+FRAME_BATCH_ROWS = 1_000_000
+
+
+def frame_of(relation, batch_rows: int = FRAME_BATCH_ROWS) -> pd.DataFrame:
     """A DuckDB relation (``conn.sql(...)``) as a pandas frame for a suite, text columns as
     categoricals: ~7 times less memory than ``.df()`` on the raw tables (2.6 million DOTS figures:
-    about 0.2 GB instead of 1.5 GB), and the expectations read them the same way."""
-    return relation.to_arrow_table().to_pandas(strings_to_categorical=True)
+    about 0.2 GB instead of 1.5 GB), and the expectations read them the same way. Converted in
+    batches of ``batch_rows``, so the text of 10 million Comtrade records is never held in full as
+    Arrow strings next to the frame; the batches' categories are unioned per column."""
+    parts = [batch.to_pandas(strings_to_categorical=True) for batch in relation.to_arrow_reader(batch_rows)]
+    if len(parts) <= 1:
+        return parts[0] if parts else relation.to_arrow_table().to_pandas(strings_to_categorical=True)
+    columns = {}
+    for name in parts[0].columns:
+        pieces = [part.pop(name) for part in parts]  # each part gives its column up as it is joined
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):
+            # a batch without any text in the column has categories of another dtype: make them alike
+            typed = next((p.cat.categories.dtype for p in pieces if len(p.cat.categories)), None)
+            if typed is not None:
+                pieces = [p if len(p.cat.categories) else p.cat.set_categories(pd.Index([], dtype=typed)) for p in pieces]
+            columns[name] = pd.Series(pd.api.types.union_categoricals(pieces), name=name)
+        else:
+            columns[name] = pd.concat(pieces, ignore_index=True)
+    return pd.DataFrame(columns)
 
 
 def run_suite(name: str, frame: pd.DataFrame, expectations: list[Expectation]) -> dict[str, Outcome]:
