@@ -409,13 +409,20 @@ def write_dots_workbooks(out_dir: str | Path, reporters: int = 235, years: int =
 
 
 def _m49_codes() -> np.ndarray:
-    """The Comtrade country codes of the BACI list that have an ISO3 code, i.e. that Corridor maps.
-    (Two do not: 697 "Europe EFTA, nes" and 849 "US Misc. Pacific Isds" have ISO3 "N/A" and no row
-    in the dbt seed source_area_codes, so a record carrying them fails the all_codes_mapped test.)"""
+    """One Comtrade country code per country of the BACI list: its codes without an ISO3 (490, 697,
+    849, mapped by the dbt seed source_area_codes) and, where two codes share an ISO3 (56 Belgium and
+    58 Belgium-Luxembourg, 276/280 Germany, 710/711 South Africa and SACU, 729/736 Sudan), only the
+    current, lower one: Comtrade uses the other for earlier years only, so the two never meet in one
+    period, while random records would give one Corridor key two figures (fct_trade_flows_history's
+    key test stopped the first 10M-record build on exactly that)."""
     path = RAW / "reference" / "baci_comtrade_country_codes_V202201.csv"
+    by_country: dict[str, int] = {}
     with open(path, newline="", encoding="utf-8-sig") as fh:
-        return np.array(sorted({int(r["country_code"]) for r in csv.DictReader(fh) if r["iso_3digit_alpha"] != "N/A"}),
-                        dtype=np.int32)
+        for r in csv.DictReader(fh):
+            code = int(r["country_code"])
+            key = r["iso_3digit_alpha"] if r["iso_3digit_alpha"] != "N/A" else f"code {code}"
+            by_country[key] = min(code, by_country.get(key, code))
+    return np.array(sorted(by_country.values()), dtype=np.int32)
 
 
 def _unique_breakdowns(nprng: np.random.Generator, n: int, seen: np.ndarray, sizes: tuple[int, ...]
