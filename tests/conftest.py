@@ -59,7 +59,7 @@ def built_warehouse(tmp_path_factory) -> Path:
     for name in ("CORRIDOR_BUILD_DB", "CORRIDOR_RAW", "CORRIDOR_FOCUS"):
         env.pop(name, None)
     proc = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "build"],
+        [sys.executable, "-m", "orchestration.cli", "build", "--timings"],
         env=env, cwd=REPO, capture_output=True, text=True, timeout=600,
     )
     if proc.returncode != 0:

@@ -8,6 +8,7 @@ bad cells, a corrupt file, an unknown partner name, and incremental loads.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -308,3 +309,25 @@ def test_unknown_partner_name_blocks_publishing(chain, tmp_path):
                  "where reason like 'unknown country name%'") == [
         ("imf_dots/DOTS_13.xlsx", IMPORTS, 12, "partner", "Atlantis"),
     ]
+
+
+def test_build_timings_name_every_step(built_warehouse):
+    """The session build runs with --timings: one wall time per Dagster step, in build_timings.json."""
+    timings = json.loads((built_warehouse.parent / "build_timings.json").read_text())
+    steps = timings["steps"]
+    assert timings["success"] is True
+    assert {"raw__trade_flows", "trade_flows_checks", "corridor_dbt_models", "warehouse__corridor",
+            "warehouse__docs", "warehouse__report"} <= set(steps)
+    assert all(seconds > 0 for seconds in steps.values())
+    assert list(steps).index("raw__trade_flows") < list(steps).index("corridor_dbt_models") < list(steps).index("warehouse__corridor")
+    assert timings["total_s"] > steps["corridor_dbt_models"] > steps["warehouse__corridor"]
+
+
+def test_fact_marts_are_views_and_the_manifest_counts_them(built_warehouse):
+    with duckdb.connect(str(built_warehouse), read_only=True) as conn:
+        kinds = dict(conn.execute("select table_name, table_type from information_schema.tables "
+                                  "where table_schema = 'marts' and table_name like 'fct_trade_flows%'").fetchall())
+    assert kinds == {"fct_trade_flows": "VIEW", "fct_trade_flows_history": "VIEW"}
+    counts = json.loads((built_warehouse.parent / "corridor.json").read_text())["row_counts"]
+    assert counts["marts.fct_trade_flows"] == counts["marts.fct_trade_flows_history"] == CURRENT_TRADE_ROWS
+    assert counts["marts.partner_shares"] == 35309
