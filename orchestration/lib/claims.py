@@ -331,7 +331,6 @@ LEDGER_METRICS = {
     "investment": ("investment_total", "fdi_inflow", "fdi_stock", "fdi_outflow"),
     "agreements": ("agreements_value", "agreements_count"),
 }
-TOLERANCE_SHARE = 0.02
 
 
 def _half_unit(text_number: str) -> float:
@@ -358,7 +357,9 @@ def _normalised(f: Figure) -> tuple[float, float] | None:
 def _matches(claimed: float, half: float, other: float, exact: bool = False) -> bool:
     if exact:
         return round(claimed) == round(other)
-    return abs(claimed - other) <= max(TOLERANCE_SHARE * abs(claimed), half) + 1e-9
+    from orchestration.lib.rules import rule
+
+    return abs(claimed - other) <= max(rule("claim_relative_tolerance") * abs(claimed), half) + 1e-9
 
 
 def check_figures(figures: list[Figure], conn, reporter: str, partner: str) -> list[tuple[Figure, str, str]]:

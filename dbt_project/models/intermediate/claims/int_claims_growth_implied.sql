@@ -29,7 +29,7 @@ pairs as (
         100.0 * (cur.value_usd / prev.value_usd - 1) as implied_pct,
         100.0 * ((cur.value_usd - cur.value_half_unit) / (prev.value_usd + prev.value_half_unit) - 1) as implied_low_pct,
         100.0 * ((cur.value_usd + cur.value_half_unit) / (prev.value_usd - prev.value_half_unit) - 1) as implied_high_pct,
-        greatest(0.02 * abs(g.value_pct), g.value_half_unit) as tolerance_pp,
+        greatest({{ var("claim_relative_tolerance") }} * abs(g.value_pct), g.value_half_unit) as tolerance_pp,
         cur.document = g.document as level_from_same_document,
         g.value_pct
     from growth g
@@ -74,7 +74,7 @@ other_period as (
     join growth o
         on o.metric = g.metric and o.reporter_iso3 = g.reporter_iso3 and o.partner_iso3 = g.partner_iso3
         and o.period_kind = g.period_kind and o.period_start <> g.period_start
-        and abs(o.value_pct - g.value_pct) <= greatest(0.02 * abs(g.value_pct), g.value_half_unit, o.value_half_unit) + 1e-9
+        and abs(o.value_pct - g.value_pct) <= greatest({{ var("claim_relative_tolerance") }} * abs(g.value_pct), g.value_half_unit, o.value_half_unit) + 1e-9
     group by g.claim_id
 )
 

@@ -15,7 +15,7 @@ pairs as (
         o.value_normalised as peer_value,
         abs(c.value_normalised - o.value_normalised) as abs_diff,
         abs(c.value_normalised - o.value_normalised)
-            <= greatest(0.02 * abs(c.value_normalised), c.value_half_unit, o.value_half_unit) + 1e-9 as agrees
+            <= greatest({{ var("claim_relative_tolerance") }} * abs(c.value_normalised), c.value_half_unit, o.value_half_unit) + 1e-9 as agrees
     from claims c
     join claims o
         on o.metric = c.metric and o.reporter_iso3 = c.reporter_iso3 and o.partner_iso3 = c.partner_iso3

@@ -68,7 +68,7 @@ joined as (
         s.mirror_series,
         -- which series the claim should match: the partner's when the claim says it uses them
         c.basis = c.partner_iso3 and s.mirror_series is not null as basis_is_partner,
-        greatest(0.02 * abs(c.value_normalised), c.value_half_unit) + 1e-9 as tolerance,
+        greatest({{ var("claim_relative_tolerance") }} * abs(c.value_normalised), c.value_half_unit) + 1e-9 as tolerance,
         p.peers,
         p.peers_agreeing,
         p.agreeing_claim_ids,
