@@ -31,11 +31,25 @@ class RawFilesResource(dg.ConfigurableResource):
         return Path(self.root)
 
     def files(self, source: str, *patterns: str) -> list[Path]:
+        """The files under ``raw/<source>/`` whose name matches one of ``patterns`` (case-insensitive:
+        ``*.xlsx`` also finds ``DOTS_13.XLSX``); hidden files and folders are skipped."""
+        return [p for p in self.all_files(source) if matches(p.name, patterns)]
+
+    def all_files(self, source: str) -> list[Path]:
         folder = self.path / source
         if not folder.is_dir():
             return []
-        found = {p for pattern in patterns for p in folder.rglob(pattern) if p.is_file()}
-        return sorted(p for p in found if not any(part.startswith(".") for part in p.relative_to(folder).parts))
+        return sorted(
+            p for p in folder.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        )
+
+
+def matches(name: str, patterns) -> bool:
+    """Whether a file name matches any of the glob ``patterns``, ignoring case."""
+    import fnmatch
+
+    return any(fnmatch.fnmatchcase(name.lower(), pattern.lower()) for pattern in patterns)
 
 
 def default_resources() -> dict[str, dg.ConfigurableResource]:

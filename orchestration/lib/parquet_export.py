@@ -1,11 +1,12 @@
 """The raw layer as Parquet files, so that another engine (Apache Spark) reads what DuckDB reads.
 
 :func:`export_raw` writes every table of the schema ``raw`` of a built DuckDB file, all rows
-(current and superseded versions: staging filters on ``is_current`` and the trade history needs
-every version), as::
+(current and superseded versions: staging keeps the rows of current loads and the trade history
+needs every version), and ``audit.load_log`` (the lineage of every load, which staging joins), as::
 
     <out>/<table>/source=<source>/year=<year>/data_0.parquet    tables with `source` and `year`
     <out>/<table>/data.parquet                                  the others (and empty tables)
+    <out>/_audit/load_log/data.parquet                          the load log (and the quarantine)
 
 Hive-style partition folders, so Spark (and DuckDB's ``read_parquet(..., hive_partitioning=true)``)
 read the partition columns back from the path. The dbt ``spark`` target registers each folder as
@@ -64,6 +65,12 @@ def export_raw(database: Path, out_dir: Path) -> dict[str, int]:
                 target.mkdir()
                 con.execute(f"copy {relation} to {_literal(target / 'data.parquet')} (format parquet)")
             written[table] = rows
+        for audit_table in ("load_log", "quarantine"):
+            target = out_dir / "_audit" / audit_table
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(parents=True)
+            con.execute(f"copy audit.{audit_table} to {_literal(target / 'data.parquet')} (format parquet)")
+            written[f"_audit.{audit_table}"] = con.execute(f"select count(*) from audit.{audit_table}").fetchone()[0]
     return written
 
 
