@@ -264,25 +264,27 @@ def standard_checks(spec: SourceSpec) -> list[Check]:
     and, where it names countries, whether every name is known."""
     from orchestration.lib.rules import rule
 
-    gx = _gx()
+    def e():  # Great Expectations is imported when the checks run, not when the definitions load
+        return _gx().expectations
+
     out = [
         Check(f"{spec.name}_required_columns_present", "schema: every column the staging model reads exists",
-              lambda: gx.expectations.ExpectTableColumnsToMatchSet(column_set=[*spec.row_schema, "load_id"], exact_match=False),
+              lambda: e().ExpectTableColumnsToMatchSet(column_set=[*spec.row_schema, "load_id"], exact_match=False),
               blocking=True, sql="select * from {table} limit 0"),
         Check(f"{spec.name}_files_lose_few_figures",
               f"no file (sheet) loses more than {rule('max_quarantined_share'):.0%} of its figures to quarantine for "
               "values that cannot be read (a systemic fault: a changed layout, unit or number format)",
-              lambda: gx.expectations.ExpectColumnValuesToBeBetween(column="quarantined_share", max_value=rule("max_quarantined_share")),
+              lambda: e().ExpectColumnValuesToBeBetween(column="quarantined_share", max_value=rule("max_quarantined_share")),
               blocking=True, key=("file", "sheet", "figures", "quarantined"), sql=LOSS_SQL),
         Check(f"{spec.name}_values_readable",
               "every value of every current file could be read (each one that could not is in audit.quarantine "
               "with its file, sheet, row, column and reason; warns naming them)",
-              lambda: gx.expectations.ExpectColumnValuesToBeNull(column="reason"),
+              lambda: e().ExpectColumnValuesToBeNull(column="reason"),
               key=("file", "sheet", "row", "column", "raw_value", "reason"), sql=UNREADABLE_SQL),
         Check(f"{spec.name}_deliveries_counted_once",
               "two files delivering the same thing (e.g. one reporter) are counted once; a later-dated delivery "
               "with different figures supersedes the other (warns naming both)",
-              lambda: gx.expectations.ExpectColumnValuesToBeInSet(column="status", value_set=["duplicate"]),
+              lambda: e().ExpectColumnValuesToBeInSet(column="status", value_set=["duplicate"]),
               key=("file", "status", "message"), sql=DELIVERIES_SQL),
     ]
     if spec.key:
@@ -290,7 +292,7 @@ def standard_checks(spec: SourceSpec) -> list[Check]:
         out.append(Check(
             f"{spec.name}_key_unique", f"one row per release and ({', '.join(spec.key)}) among the current rows "
             "(conflicting duplicates are a systemic fault)",
-            lambda: gx.expectations.ExpectColumnValuesToBeBetween(column="n", max_value=1), blocking=True,
+            lambda: e().ExpectColumnValuesToBeBetween(column="n", max_value=1), blocking=True,
             key=("release", *spec.key, "n"),
             sql=f"""select l.release, {key}, count(*) as n
                     from {{table}} t join audit.load_log l using (load_id)
@@ -301,7 +303,7 @@ def standard_checks(spec: SourceSpec) -> list[Check]:
             f"{spec.name}_country_names_known",
             "every country name / code is known to the reference tables (an unknown one is quarantined with its "
             "file, row and column; add it to raw/reference/country_names.csv)",
-            lambda: gx.expectations.ExpectColumnValuesToBeNull(column="name"), key=("name", "file", "sheet", "row"),
+            lambda: e().ExpectColumnValuesToBeNull(column="name"), key=("name", "file", "sheet", "row"),
             sql="""select q.raw_value as name, q.file, q.sheet, q."row" from audit.quarantine q
                    join audit.load_log l using (load_id)
                    where l.is_current and l.target_table = '{table_name}' and q.category = 'reference'"""))

@@ -21,7 +21,6 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import great_expectations as gx
 import polars as pl
 
 from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, current_year, source_defs
