@@ -43,17 +43,27 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
-def _run(selection: str | None, fresh: bool, timings: bool = False) -> tuple[bool, dict]:
+def _run(selection: str | None, fresh: bool, timings: bool = False, wait: bool = False) -> tuple[bool, dict]:
+    """:func:`_run_locked` holding the warehouse's build lock (one build at a time; ``wait`` for it)."""
+    from orchestration import constants
+    from orchestration.lib.lock import build_lock
+
+    with build_lock(constants.warehouse_path(), wait=wait):
+        return _run_locked(selection, fresh, timings)
+
+
+def _run_locked(selection: str | None, fresh: bool, timings: bool = False) -> tuple[bool, dict]:
     """Materialise the assets (all, or a selection) in-process; return (success, summary).
     With ``timings``, the summary also has ``step_seconds`` (:func:`_step_seconds`)."""
     from orchestration import constants
+    from orchestration.lib.publish import create_build_db
 
     constants.export_env()
     build_db = constants.build_db_path()
     if fresh:
         for leftover in build_db.parent.glob(build_db.name + "*"):
             leftover.unlink()
-    build_db.parent.mkdir(parents=True, exist_ok=True)
+    create_build_db(build_db)  # in the published storage format (CORRIDOR_STORAGE_VERSION): no conversion
 
     import dagster as dg
 
@@ -171,7 +181,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     _say(f"corridor build: raw folder {constants.raw_dir()}")
     _say(f"  building in {constants.build_db_path()}")
-    ok, summary = _run(None, fresh=not args.incremental, timings=args.timings)
+    ok, summary = _run(None, fresh=not args.incremental, timings=args.timings, wait=args.wait)
     _print_summary(summary)
     if args.timings:
         _write_timings(summary, time.perf_counter() - started, ok)
@@ -339,6 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"after the build, print each Dagster step's wall seconds (from its STEP_START and "
                    f"STEP_SUCCESS/STEP_FAILURE events) and write them to <warehouse dir>/{TIMINGS_FILE} "
                    '({"total_s": ..., "success": ..., "steps": {step_key: seconds}})')
+    p.add_argument("--wait", action="store_true", help="if another build of this warehouse is running, wait for it "
+                   "(default: exit 2 naming its pid)")
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("check", help="load raw/ and run the source checks only",
                        description="Load the sources into a scratch build and run every source check; publishes nothing.",
@@ -414,6 +426,10 @@ def main(argv: list[str] | None = None) -> int:
         from orchestration.bench.run import main as bench_main
 
         return bench_main(argv[1:]) or 0
+    if argv[:1] == ["export"]:  # typer app: orchestration/commands/export.py
+        from orchestration.commands.export import main as export_main
+
+        return export_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -424,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         from orchestration.lib.errors import CorridorError
 
         if isinstance(exc, CorridorError):
-            return _fail(str(exc))
+            return _fail(str(exc), getattr(exc, "exit_code", 1))
         if os.environ.get("CORRIDOR_DEBUG"):
             raise
         return _fail(f"{type(exc).__name__}: {exc} (set CORRIDOR_DEBUG=1 for the traceback)")
