@@ -184,7 +184,9 @@ def run(
     if full:
         for leftover in build_db.parent.glob(build_db.name + "*"):
             leftover.unlink()
-    build_db.parent.mkdir(parents=True, exist_ok=True)
+    from orchestration.lib.publish import create_build_db
+
+    create_build_db(build_db)  # in the published storage format (CORRIDOR_STORAGE_VERSION): no conversion
 
     prepare()
     import dagster as dg

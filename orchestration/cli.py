@@ -320,7 +320,12 @@ def export_parquet(out_dir: Annotated[Optional[Path], typer.Argument(metavar="OU
     out.print(f"raw layer written as Parquet to {target} (the dbt spark target reads it: CORRIDOR_RAW_PARQUET={target})")
 
 
-# ---- claims and fetch: command groups of their own modules --------------------------------------
+# ---- commands of their own modules ------------------------------------------------------------------
+
+from orchestration.commands.export import export as _export  # noqa: E402
+
+app.command("export", epilog="Examples: corridor export --format parquet out/ · "
+            "corridor export --format csv --mart partner_shares out/")(_export)
 
 claims_app = typer.Typer(help="Check the figures quoted in documents.", no_args_is_help=True)
 app.add_typer(claims_app, name="claims")
