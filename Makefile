@@ -25,7 +25,7 @@ check: $(STAMP)
 test: $(STAMP) browser postgres duckdb1
 	$(BIN)/python -m pytest
 
-# the benchmark suite, tests/benchmarks/ (not part of make test; the full scale takes about an hour):
+# the benchmark suite, tests/benchmarks/ (not part of make test; the full scale takes about 15 minutes):
 #   make bench BENCH_ARGS="--reporters 20 --comtrade-rows 100000"
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
