@@ -10,8 +10,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.claims import claims_check_command
-
 REPO = Path(__file__).resolve().parents[1]
 DOCUMENTS = REPO / "raw" / "claims" / "documents"
 
@@ -90,15 +88,5 @@ def test_partial_periods_and_registry_claims_are_unverifiable(checks):
     assert "no registry/fdi series" in checks["seed000-07"]["explanation"].lower()
 
 
-def test_article_checker_on_seed(warehouse):
-    code, out = claims_check_command(DOCUMENTS / "000_89a053709fc8d48a.txt", warehouse)
-    assert code == 0
-    line = next(x for x in out.splitlines() if x.strip().startswith('"USD 3.744 billion"'))
-    assert "consistent" in line and "seed000-01" in line
-    assert '"20.7 percent"' in out
-    code, out = claims_check_command(DOCUMENTS / "002_07563a71f6f5b523.txt", warehouse)
-    line = next(x for x in out.splitlines() if x.strip().startswith('"43%"'))
-    assert "conflicts" in line
-    code, out = claims_check_command(DOCUMENTS / "004_64acdcb160f3a6e7.txt", warehouse)
-    line = next(x for x in out.splitlines() if x.strip().startswith('"$1.3 [billion]"'))
-    assert "confirmed" in line
+# The article checker (corridor claims check) is tested in tests/test_articles_measured.py and
+# tests/test_claims_check_cli.py, on the session build.
