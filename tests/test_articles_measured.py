@@ -168,7 +168,7 @@ def test_2024_figures_of_another_series_conflict(reports):
     assert "USD 3.0 bn stated for Jan–Oct 2024 alone" in level.judgement.why
     growth = _checked(report, "43%")
     assert growth.judgement.verdict == "conflicts"
-    assert '"over 43%" does not follow from the levels stated' in growth.judgement.why
+    assert '"over 43%" does not follow from the levels' in growth.judgement.why
     assert "growth stated for 2023 (43.5 %, press-trade-26)" in growth.judgement.why
 
 
@@ -223,6 +223,21 @@ def test_a_stated_basis_picks_the_series(built_warehouse, tmp_path):
     # the figure Azerbaijan reports, not China's own (USD 1,477.2 mn)
     assert c.judgement.verdict == "conflicts"
     assert "not China's statistics, which the text says it uses" in c.judgement.why
+
+
+def test_growth_checked_against_the_level_stated_and_the_previous_year_statistic(built_warehouse, tmp_path):
+    article = tmp_path / "article.txt"
+    article.write_text("Trade turnover between Azerbaijan and China amounted to $1.78 billion in 2021, an increase of "
+                       "3.5% compared to 2020. In 2020, Azerbaijan's imports from China fell 1.3% to USD 1.41 billion.",
+                       encoding="utf-8")
+    checked = {c.figure.text: c for c in check_article(article, built_warehouse, PAIR).checked}
+    growth = checked["3.5%"]
+    # USD 1,780 mn stated for 2021 against the USD 1,845.5 mn Azerbaijan reports for 2020 is -3.5 %, not +3.5 %
+    assert growth.judgement.verdict == "conflicts"
+    assert "USD 1,845.5 mn for 2020 (IMF DOTS, as Azerbaijan reports)" in growth.judgement.why and "-3.5 %" in growth.judgement.why
+    fall = checked["1.3%"]
+    assert (fall.figure.value, fall.judgement.verdict) == (-1.3, "confirmed")
+    assert checked["USD 1.41 billion"].judgement.verdict == "confirmed"
 
 
 def test_bounds_over_and_nearly(built_warehouse, tmp_path):

@@ -214,6 +214,13 @@ def test_seed_004(seeds):
         ("China accounted for a fifth of Azerbaijan's imports in 2020.", "a fifth", "import_share_pct", ("AZE", "CHN"), "2020"),
         ("In January-October 2024 trade exceeded USD 3 billion.", "USD 3 billion", "turnover", ("AZE", "CHN"), "2024-01..2024-10"),
         ("In the first quarter of 2024 trade was 748.8 million dollars.", "748.8 million dollars", "turnover", ("AZE", "CHN"), "2024-Q1"),
+        # the words of its own clause first: 'imports', not the 'exports' of the next clause
+        ("In 2020, Azerbaijan's imports from China fell 1.3% to USD 1.41 billion, while exports to China dropped by 42.5%.",
+         "USD 1.41 billion", "imports", ("AZE", "CHN"), "2020"),
+        ("Azerbaijan exported goods worth $86.7 million to China in 2025.", "$86.7 million", "exports", ("AZE", "CHN"), "2025"),
+        ("About 350 companies with Chinese capital operate in Azerbaijan as of August 1, 2025.", "350 companies",
+         "companies_registered", ("AZE", "CHN"), "2025-08-01"),
+        ("Chinese investment in Azerbaijan reached $1.1 billion in 2024.", "$1.1 billion", "investment_total", ("AZE", "CHN"), "2024"),
     ],
 )
 def test_phrasings(text, figure, metric, pair, period):
@@ -239,6 +246,13 @@ def test_phrasings(text, figure, metric, pair, period):
 def test_not_statistical_claims(text, figure, reason_class):
     f = _find(figs(text), figure)
     assert (f.statistical, f.reason_class) == (False, reason_class)
+
+
+def test_falls_are_negative_rates():
+    found = figs("In 2020, Azerbaijan's imports from China fell 1.3% to USD 1.41 billion, while exports to China dropped by 42.5%.")
+    assert [(f.text, f.metric, f.value) for f in found if f.kind == "percent"] == [
+        ("1.3%", "imports_yoy_pct", -1.3), ("42.5%", "exports_yoy_pct", -42.5)]
+    assert _find(figs("Trade rose 20.7% in 2024."), "20.7%").value == 20.7
 
 
 def test_basis_stated_in_the_text():

@@ -89,7 +89,7 @@ METRIC_WORDS = [
     ("share", _W(r"\bshares?\b|accounting for|accounts? for|accounted for|proportion", re.I)),
     ("fdi", _W(r"\bfdi\b|direct investment", re.I)),
     ("investment", _W(r"invest\w*|capital", re.I)),
-    ("agreements", _W(r"agreements?|\bdeals?\b|contracts?|memorand\w+|\bsigned\b|\bworth\b", re.I)),
+    ("agreements", _W(r"agreements?|\bdeals?\b|contracts?|memorand\w+|\bsigned\b", re.I)),
     ("imports", _W(r"imports?|imported", re.I)),
     ("exports", _W(r"exports?|exported|\bX\b", re.I)),
     ("turnover", _W(r"turnover|trade volume|volume of trade|bilateral trade|trade between|trade with|\btrade\b|trading", re.I)),
@@ -101,6 +101,8 @@ FLOW_WORDS = [("imports", _W(r"imports?|imported|import source|supplier", re.I))
 AT_LEAST = _W(r"(?:over|more than|above|exceed(?:ed|s|ing)?|at least|surpass(?:ed|es|ing)?|in excess of|>|upwards of)\s*$", re.I)
 AT_MOST = _W(r"(?:nearly|almost|approaching|up to|under|less than|below|<|just under|close to)\s*$", re.I)
 ABOUT = _W(r"(?:about|around|approximately|roughly|some|~|circa|c\.|an estimated|approx\.?)\s*$", re.I)
+FALL_WORDS = _W(r"\b(?:fell|falls?|fallen|declined?|declines|decreased?|decreases|dropped|drops?|down|shrank|shrunk|"
+                r"contracted|slumped|plunged|lower|reduced)\b", re.I)
 CURRENTLY = _W(r"\b(?:currently|now|today|at present|presently|to date|so far|as of today)\b", re.I)
 PREVIOUS_YEAR_BASE = _W(r"(?:vs\.?|versus|compared (?:with|to)|from|than|since|over|on)\s*$", re.I)
 SENTENCE_END = _W(r"[.!?][\"”’)\]]*(?=\s)|\n")
@@ -367,8 +369,12 @@ def interpret(span: Span, text: str, index: TextIndex, countries: Countries, doc
     if value_metric is not None:
         metric_family, metric = _family(value_metric), value_metric
     else:
-        metric_family, metric = _metric(span, text, part, after, d)
+        metric_family, metric = _metric(span, text, part, clause, after, d)
     f.metric = metric
+    if metric.endswith("_yoy_pct") and span.kind == "percent" and text[span.start] not in "+-−" and f.value > 0 \
+            and FALL_WORDS.search(text[clause[0]:span.start]):
+        f.value = -f.value  # "fell 1.3%", "dropped by 42.5%": a negative rate
+        f.notes.append("a fall: read as negative")
     f.basis = d.basis or _basis(text[lo:hi], countries)
     _classify(f, span, text, lo, hi, part, clause, after, mentions, countries, doc_date, metric_family, d)
     _period(f, span, text, index, part, clause, (lo, hi), doc_date, d)
@@ -419,9 +425,14 @@ def _nearest(patterns, text: str, part: tuple[int, int], start: int, end: int, a
     return best[2] if best else None
 
 
-def _metric(span: Span, text: str, part, after: str, d: Defaults) -> tuple[str, str]:
-    """(family, metric) — family is what kind of statement it is; metric the ledger's name ('' if none)."""
+def _metric(span: Span, text: str, part, clause, after: str, d: Defaults) -> tuple[str, str]:
+    """(family, metric) — family is what kind of statement it is; metric the ledger's name ('' if none).
+    Words are looked for in the figure's clause first, then in the rest of its sentence part."""
     s, e = span.start, span.end
+
+    def nearest(patterns, allowed=None):
+        return _nearest(patterns, text, clause, s, e, allowed) or _nearest(patterns, text, part, s, e, allowed)
+
     near = text[part[0]:part[1]].lower()
     if span.kind == "measure" or span.kind == "pp":
         return "", ""
@@ -450,7 +461,7 @@ def _metric(span: Span, text: str, part, after: str, d: Defaults) -> tuple[str, 
         if family is None and of:
             family = "share"
         if family is None:
-            family = _nearest(METRIC_WORDS, text, part, s, e, allowed=("growth", "share"))
+            family = nearest(METRIC_WORDS, allowed=("growth", "share"))
         if family is None:
             return "", ""
         if family == "share":
@@ -459,20 +470,20 @@ def _metric(span: Span, text: str, part, after: str, d: Defaults) -> tuple[str, 
                 return "share", "fdi_share_pct"
             if of and re.search(r"\bgdp\b", of.group(1), re.I):
                 return "", ""
-            flow = _nearest(FLOW_WORDS, text, part, s, e) if not of else (
+            flow = nearest(FLOW_WORDS) if not of else (
                 "imports" if re.search(r"import", of.group(1), re.I) else "exports" if re.search(r"export", of.group(1), re.I)
                 else "turnover" if re.search(r"trade|turnover", target, re.I) else None)
             if flow is None:
                 return "", ""
             return "share", {"turnover": "partner_share_pct", "imports": "import_share_pct", "exports": "export_share_pct"}[flow]
-        level = _nearest(FLOW_WORDS[:2], text, part, s, e)
+        level = nearest(FLOW_WORDS[:2])
         if level is None:
             level = d.level_metric if d.level_metric in LEVELS else ("turnover" if re.search(r"trade|turnover", near) or d.level_metric else None)
         if level is None:
             return "growth", ""
         return "growth", f"{level}_yoy_pct"
     # amounts
-    family = _nearest(METRIC_WORDS, text, part, s, e, allowed=AMOUNT_FAMILIES)
+    family = nearest(METRIC_WORDS, allowed=AMOUNT_FAMILIES)
     if d.metric_override:
         return "level", d.metric_override
     if family is None:
@@ -587,7 +598,7 @@ def _period(f: Figure, span: Span, text: str, index: TextIndex, part, clause, se
         clause_end = clause[1]
         if m := re.match(r"\(\s*\d{4}\s*\)", text[clause_end:clause_end + 8]):
             clause_end += m.end()
-        after = [p for p in mentions if e <= p.start and p.end <= clause_end and not base(p)
+        after = [p for p in mentions if e <= p.start < clause_end and not base(p)
                  and not (p.kind == "date" and not stock) and not re.search(r"\bby\s*$", text[e:p.start])]
         chosen = before[-1] if before else (after[0] if after else None)
     if chosen is None and not d.period:

@@ -159,10 +159,11 @@ def show(metric: str, value: float | None) -> str:
 
 def claimed(f: Figure) -> str:
     """The figure as the text writes it, with the word that bounds it ("over 43%")."""
+    fall = " (a fall)" if "a fall: read as negative" in f.notes else ""
     if f.qualifier_text and f.qualifier_text.lower() not in f.text.lower():
         gap = "" if not f.qualifier_text[-1].isalpha() else " "
-        return f'"{f.qualifier_text}{gap}{f.text}"'
-    return f'"{f.text}"'
+        return f'"{f.qualifier_text}{gap}{f.text}"{fall}'
+    return f'"{f.text}"{fall}'
 
 
 def figure_value(f: Figure) -> tuple[float, float]:
@@ -486,7 +487,7 @@ def _against_statements(f: Figure, ev: Evidence, others: list[Statement], ctx: C
     evidence = [_statement_evidence(s, f, s in agreeing) for s in peers]
     # growth: the rate the stated levels imply
     if f.level_metric:
-        implied = _implied_growth(f, others, ctx)
+        implied = _implied_growth(f, others, ctx, ev)
         if implied is not None:
             cur, prev, low, high, pct = implied
             value, half = figure_value(f)
@@ -498,16 +499,21 @@ def _against_statements(f: Figure, ev: Evidence, others: list[Statement], ctx: C
             else:
                 ok = low - tol <= value <= high + tol
             cur_text = f"{show(f.level_metric, cur[1])} ({cur[0]})"
-            prev_text = f"{show(f.level_metric, prev.value)} stated for {describe(prev.period)} ({prev.claim_id}, {_by(prev)})"
-            evidence = [{"kind": "arithmetic", "source": "levels stated", "value": pct, "text": f"{pct:+.1f} %",
+            if prev.verdict == "statistic":
+                prev_text = f"{show(f.level_metric, prev.value)} for {describe(prev.period)} ({prev.claim_id})"
+            else:
+                prev_text = f"{show(f.level_metric, prev.value)} stated for {describe(prev.period)} ({prev.claim_id}, {_by(prev)})"
+            evidence = [{"kind": "arithmetic", "source": "levels", "value": pct, "text": f"{pct:+.1f} %",
                          "current": cur[0], "previous": prev.claim_id, "agrees": ok}] + evidence
             if ok:
-                return Judgement("consistent", f"{said} agrees with the levels stated: {cur_text} against {prev_text} "
-                                 f"is {pct:+.1f} %; no statistic covers {period}, so the evidence is official statements.", evidence)
+                source = ("official statements and the statistics" if prev.verdict == "statistic"
+                          else "official statements")
+                return Judgement("consistent", f"{said} agrees with the levels: {cur_text} against {prev_text} "
+                                 f"is {pct:+.1f} %; no statistic covers {period}, so the evidence is {source}.", evidence)
             same_rate = _same_rate_elsewhere(f, others)
             extra = (f"; it matches the growth stated for {describe(same_rate.period)} ({_quoted(same_rate)}, {same_rate.claim_id}):"
                      " the rate may belong to another year" if same_rate else "")
-            return Judgement("conflicts", f"{said} does not follow from the levels stated: {cur_text} against {prev_text} "
+            return Judgement("conflicts", f"{said} does not follow from the levels: {cur_text} against {prev_text} "
                              f"is {pct:+.1f} %{extra}.", evidence)
     bound = _sub_period_bound(f, others) if f.metric in LEVELS else None
     bound_text = (f"{_quoted(bound)} stated for {describe(bound.period)} alone ({bound.claim_id}, {_by(bound)})"
@@ -537,7 +543,28 @@ def _against_statements(f: Figure, ev: Evidence, others: list[Statement], ctx: C
     return None
 
 
-def _implied_growth(f: Figure, others: list[Statement], ctx: Context):
+def _previous_statistics(f: Figure, ev: Evidence, level: str, period: str) -> list[Statement]:
+    """The previous period's level as the statistics give it (each side, every source), in the shape
+    of a statement so that it can stand in the arithmetic."""
+    start, end, kind = bounds(period)
+    if kind != "year":
+        return []
+    out = []
+    r, p = f.reporter, f.partner
+    for source in sorted({k[0] for k in ev.trade}):
+        for rep, par, flow in ((r, p, level), (p, r, MIRROR_FLOW[level])):
+            if f.basis and rep != f.basis:
+                continue
+            row = ev.trade.get((source, rep, par, flow, start.year))
+            if row is None or row[0] is None:
+                continue
+            out.append(Statement(f"{source_name(source)}, as {ev.name(rep)} reports", "", source_name(source), "", "",
+                                 level, r, p, period, kind, start, end, float(row[0]), "USD", rep, "statistic", "",
+                                 f"{row[0] / 1e9:.3f}", 0.0))
+    return out
+
+
+def _implied_growth(f: Figure, others: list[Statement], ctx: Context, ev: Evidence):
     prev_period = previous_period(f.period)
     if prev_period is None:
         return None
@@ -556,6 +583,7 @@ def _implied_growth(f: Figure, others: list[Statement], ctx: Context):
                    and _compatible(f, s)]
     previous = [s for s in others if s.metric == level and s.period == prev_period
                 and (s.reporter, s.partner) == (f.reporter, f.partner) and _compatible(f, s)]
+    previous += _previous_statistics(f, ev, level, prev_period)
     if not current or not previous:
         return None
     value, _half = figure_value(f)
