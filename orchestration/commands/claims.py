@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -41,11 +42,11 @@ CHECK_EPILOG = (
 
 @app.command(epilog=CHECK_EPILOG)
 def check(
-    article: Path = typer.Argument(..., help="a plain-text article (UTF-8), or a CSV of quoted figures with a header row",
-                                   exists=True, dir_okay=False),
-    format: Format = typer.Option(Format.text, "--format", "-f", help="text (people), json or csv (every field)"),
-    warehouse: Path | None = typer.Option(None, help="the published DuckDB file (default: CORRIDOR_WAREHOUSE)"),
-    pair: str | None = typer.Option(None, help="REPORTER-PARTNER ISO3 codes (default: CORRIDOR_FOCUS, AZE-CHN)"),
+    article: Annotated[Path, typer.Argument(
+        help="a plain-text article (UTF-8), or a CSV of quoted figures with a header row", exists=True, dir_okay=False)],
+    format: Annotated[Format, typer.Option("--format", "-f", help="text (people), json or csv (every field)")] = Format.text,
+    warehouse: Annotated[Path | None, typer.Option(help="the published DuckDB file (default: CORRIDOR_WAREHOUSE)")] = None,
+    pair: Annotated[str | None, typer.Option(help="REPORTER-PARTNER ISO3 codes (default: CORRIDOR_FOCUS, AZE-CHN)")] = None,
 ) -> None:
     """Find every figure in ARTICLE and judge each against the warehouse.
 
@@ -57,8 +58,7 @@ def check(
     statistics and figures about other countries are listed apart as not checked.
     """
     from orchestration import constants
-    from orchestration.lib.articles import check_article
-    from orchestration.lib.articles import render
+    from orchestration.lib.articles import check_article, render
 
     focus = None
     if pair:

@@ -663,9 +663,8 @@ def _direction(f: Figure, text: str, part, mentions, countries: Countries, d: De
         return
     if not flow:
         return
-    m = None
-    for m in re.finditer(rf"{flow[:-1]}\w*\s+(?:\w+\s+){{0,2}}?(to|from)\s+(\w+)", seg, re.I):
-        pass
+    found = list(re.finditer(rf"{flow[:-1]}\w*\s+(?:\w+\s+){{0,2}}?(to|from)\s+(\w+)", seg, re.I))
+    m = found[-1] if found else None
     if m:
         c = countries.code_of(m.group(2))
         if c in (a, b):
@@ -759,7 +758,6 @@ def read_table(text: str, document: str, countries: Countries) -> list[Figure]:
     lines = text.split("\n")
     header_cells = _cells(lines[0].rstrip("\r")) if lines else []
     header = [lines[0][s:e].strip().lower() for s, e in header_cells]
-    col = {name: i for i, name in enumerate(header)}
     figures: list[Figure] = []
     offset = len(lines[0]) + 1
     for line_no, raw in enumerate(lines[1:], start=2):

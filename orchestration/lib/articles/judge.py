@@ -127,7 +127,7 @@ def load_evidence(conn, pair: tuple[str, str]) -> Evidence:
     for source, r, p, flow, year, period, value, release, file in rows("flows"):
         ev.flows[(source, r, p, flow, str(period))] = (value, release, file)
         ev.releases.setdefault((source, r, p, int(year)), (release, file))
-    for source, r, p, flow, year, value, total, share, rank in rows("shares"):
+    for source, r, p, flow, year, _value, total, share, rank in rows("shares"):
         ev.shares[(source, r, p, flow, int(year))] = (share, rank, total)
     ev.fdi = rows("fdi")
     ev.companies = rows("companies")
@@ -398,7 +398,7 @@ def _fdi_candidates(f: Figure, ev: Evidence) -> list[dict]:
     if not measure:
         return []
     out = []
-    for source, host, origin, year, meas, value, share, rank, basis, url, file in ev.fdi:
+    for source, host, origin, year, meas, value, share, _rank, basis, url, file in ev.fdi:
         if (host, origin) != (f.reporter, f.partner) or year != start.year or meas not in measure:
             continue
         if url and url in f.sources:

@@ -68,7 +68,10 @@ def _months(y1: int, m1: int, y2: int, m2: int) -> str:
 
 def _mention(m: re.Match) -> PeriodMention | None:
     g = m.group
-    month = (lambda name: MONTHS[g(name).lower().rstrip(".")])
+
+    def month(name: str) -> int:
+        return MONTHS[g(name).lower().rstrip(".")]
+
     try:
         if g("g1"):
             period = _months(int(g("g1a")), int(g("g1b")), int(g("g1c")), int(g("g1d")))
