@@ -387,6 +387,14 @@ def interpret(span: Span, text: str, index: TextIndex, countries: Countries, doc
     return f
 
 
+def _last(pattern: re.Pattern, text: str) -> re.Match | None:
+    """The last match of ``pattern`` in ``text`` (the one nearest a figure that follows it)."""
+    last = None
+    for last in pattern.finditer(text):
+        pass
+    return last
+
+
 def _family(metric: str) -> str:
     if metric in LEVELS:
         return "level"
@@ -531,13 +539,13 @@ def _classify(f: Figure, span: Span, text: str, lo: int, hi: int, part, clause, 
         f.statistical, f.reason_class, f.reason = False, reason_class, reason
 
     if not baseline:
-        if m := TARGET_WORDS.search(sent_before):
+        if m := _last(TARGET_WORDS, sent_before):
             return no(TARGET, f"'{m.group()}' before it")
         if m := PROPOSAL_START.match(text[lo:span.start]):
             return no(TARGET, f"a proposal ('{m.group().strip()}')")
         if by_year and (doc_year is None or int(by_year.group(1)) >= doc_year):
             return no(TARGET, f"'by {by_year.group(1)}'")
-        if m := FORECAST_WORDS.search(clause_before):
+        if m := _last(FORECAST_WORDS, clause_before):
             return no(FORECAST, f"'{m.group()}' before it")
         if future_bracket and doc_year and int(future_bracket.group(1)) > doc_year:
             return no(FORECAST, f"a later year ({future_bracket.group(1)})")
@@ -567,9 +575,13 @@ def _classify(f: Figure, span: Span, text: str, lo: int, hi: int, part, clause, 
         return no(NOT_TRADE, "a measure, not a trade value")
     if span.kind == "pp":
         return no(NOT_TRADE, "a change in percentage points")
-    if m := NOT_TRADE_WORDS.search(clause_text if f.row is None else text[clause[0]:clause[1]]):
-        if family not in ("companies", "agreements", "rank"):
-            return no(NOT_TRADE, f"'{m.group()}'")
+    if family not in ("companies", "agreements", "rank"):
+        # the word of another domain nearest the figure (after it counts 1.5 times its distance)
+        words = [(span.start - (clause[0] + m.end()) if clause[0] + m.end() <= span.start
+                  else 1.5 * (clause[0] + m.start() - span.end), m.group())
+                 for m in NOT_TRADE_WORDS.finditer(clause_text)]
+        if words:
+            return no(NOT_TRADE, f"'{min(words)[1]}'")
     if not f.metric:
         return no(NOT_TRADE, NO_TRADE_WORD)
     f.statistical = True
