@@ -1,4 +1,4 @@
-"""``corridor claims``: figures quoted in documents.
+"""``corridor claims``: figures quoted in documents (mounted on the CLI in orchestration/cli.py).
 
     corridor claims check ARTICLE [--format text|json|csv] [--warehouse FILE] [--pair AZE-CHN]
 
@@ -86,14 +86,3 @@ def check(
 def _fail(message: str) -> None:
     print(f"corridor: {message}", file=sys.stderr, flush=True)
     raise typer.Exit(1)
-
-
-def main(argv: list[str]) -> int:
-    """Run ``corridor claims ...`` with ``argv`` (after 'claims'); returns the exit code (usage
-    errors: 2, printed by typer)."""
-    command = typer.main.get_command(app)
-    try:
-        command.main(args=argv, prog_name="corridor claims", standalone_mode=True)
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    return 0
