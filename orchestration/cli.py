@@ -353,10 +353,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # click's usage errors, and the last line of defence
         import click
 
-        if isinstance(exc, click.ClickException):
+        # typer 0.29 raises its own copy of click's exceptions (typer._click), whose base is TyperException
+        if isinstance(exc, (click.ClickException, typer.exceptions.TyperException)) and hasattr(exc, "show"):
             exc.show()
             return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
+        if isinstance(exc, (click.exceptions.Abort, typer.Abort)):
             return 130
         if os.environ.get("CORRIDOR_DEBUG"):
             raise

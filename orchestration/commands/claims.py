@@ -84,5 +84,7 @@ def check(
 
 
 def _fail(message: str) -> None:
-    print(f"corridor: {message}", file=sys.stderr, flush=True)
-    raise typer.Exit(1)
+    """One line on stderr and exit code 1 (the CLI prints a CorridorError as 'corridor: <message>')."""
+    from orchestration.lib.errors import CorridorError
+
+    raise CorridorError(message)
