@@ -410,6 +410,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["fetch"]:  # a typer app: corridor fetch comtrade|imf|verify (orchestration/commands/fetch.py)
+        from orchestration.commands.fetch import main as fetch_main
+
+        return fetch_main(argv[1:])
     if argv[:1] == ["bench"]:  # the benchmark has its own options (corridor bench --help)
         from orchestration.bench.run import main as bench_main
 
