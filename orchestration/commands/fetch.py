@@ -21,7 +21,7 @@ from typing import Annotated
 
 import typer
 
-from orchestration.lib.errors import ConfigError
+from orchestration.lib.errors import ConfigError, CorridorError
 
 fetch_app = typer.Typer(
     name="fetch",
@@ -135,12 +135,13 @@ def _translate(api: str, option: str, value: str, single: bool = False) -> list[
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     if single and len(pairs) > 1:
-        raise _fail(f"{option} {value!r}: one code only (the IMF key takes one reporter per fetch)", 2)
+        raise _fail(f"{option} {value!r}: one code only (one reporter per IMF fetch)", 2)
     return pairs
 
 
-def _shown(pairs: list[tuple[str, str]]) -> str:
-    return ", ".join(typed if typed == code else f"{typed} ({code})" for typed, code in pairs)
+def _shown(pairs: list[tuple[str, str]], most: int = 8) -> str:
+    shown = ", ".join(typed if typed == code else f"{typed} ({code})" for typed, code in pairs[:most])
+    return shown + (f", … ({len(pairs)} in all)" if len(pairs) > most else "")
 
 
 def _run(api: str, folder: str, release: str | None, fetch_call, parse_release) -> None:
@@ -148,7 +149,6 @@ def _run(api: str, folder: str, release: str | None, fetch_call, parse_release) 
     from orchestration import constants
     from orchestration.lib.connectors.http import ConnectorError, default_release_id
     from orchestration.lib.connectors.releases import ReleaseError
-    from orchestration.lib.errors import CorridorError
 
     release = release or default_release_id()
     raw = constants.raw_dir()
@@ -298,4 +298,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except typer.Abort:
         return 130
+    except CorridorError as exc:  # the last line of defence: one line, not a traceback
+        print(f"corridor: {exc}", file=sys.stderr, flush=True)
+        return 1
+    except Exception as exc:
+        if os.environ.get("CORRIDOR_DEBUG"):
+            raise
+        print(f"corridor: {type(exc).__name__}: {exc} (set CORRIDOR_DEBUG=1 for the traceback)", file=sys.stderr, flush=True)
+        return 1
     return code if isinstance(code, int) else 0  # typer returns the code of an Exit raised by a command

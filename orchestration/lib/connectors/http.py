@@ -3,13 +3,14 @@
 :func:`fetch` is the one way a connector talks to a live source (``urllib.request``, no extra
 dependency). It retries, with exponential backoff, on 429 (honouring ``Retry-After``), on 5xx, on
 network errors and on truncated bodies (a ``Content-Length`` the body does not match, or JSON that
-does not parse); any other 4xx fails at once. An unreachable or silent API cannot hold it for long:
-a connect timeout, a read timeout (seconds of silence) and a budget for the whole call
-(``give_up_after``: attempts and backoff sleeps together) bound it; only a server that answers and
-asks for a wait (``Retry-After``) is waited for beyond that, up to ``max_delay`` per wait and within
-the retry count. A final failure raises :class:`ConnectorError`, whose message is one line: the URL
-with secrets removed, the HTTP status where there is one, the problem; :meth:`ConnectorError.brief`
-says the same by host (``127.0.0.1:8080: connection refused (5 attempts in 15.0 s)``).
+does not parse); any other 4xx, a certificate that does not verify and an unknown host name fail at
+once. An unreachable or silent API cannot hold it for long: a connect timeout, a read timeout
+(seconds of silence) and a budget for the whole call (``give_up_after``: attempts and backoff
+sleeps together) bound it; only a server that answers and asks for a wait (``Retry-After``) is
+waited for beyond that, up to ``max_delay`` per wait and within the retry count. A final failure
+raises :class:`ConnectorError`, whose message is one line: the URL with secrets removed, the HTTP
+status where there is one, the problem; :meth:`ConnectorError.brief` says the same by host
+(``127.0.0.1:8080: connection refused (5 attempts in 15.0 s)``).
 
 Secrets (``subscription-key``-like query parameters, ``Ocp-Apim-Subscription-Key``-like headers)
 are never printed: :func:`redact_url` / :func:`redact_params` / :func:`redact_headers` strip them
@@ -220,6 +221,14 @@ def _network_problem(exc: BaseException, connect_timeout: float, read_timeout: f
     return f"network error ({_one_line(str(reason)) or type(reason).__name__})"
 
 
+def _permanent(exc: BaseException) -> bool:
+    """A network failure that no retry can mend: a certificate that does not verify, a host name
+    that does not exist."""
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, BaseException) else exc
+    return isinstance(reason, ssl.SSLCertVerificationError) or (
+        isinstance(reason, socket.gaierror) and reason.errno == socket.EAI_NONAME)
+
+
 def fetch(
     url: str,
     *,
@@ -296,6 +305,8 @@ def fetch(
             problem = f"truncated body ({len(exc.partial)} bytes received, {exc.expected} more expected)"
         except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:  # TimeoutError is an OSError
             problem = _network_problem(exc, connect_s, read_s)
+            if _permanent(exc):  # retrying cannot help: fail at once
+                raise fail(problem, None, attempt + 1) from None
         else:
             if declared is not None and declared.strip().isdigit() and len(body) != int(declared):
                 problem = f"truncated body ({len(body)} bytes received, Content-Length {int(declared)})"
