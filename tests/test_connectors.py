@@ -770,7 +770,7 @@ def test_an_unreachable_or_silent_api_ends_within_the_cap_with_one_line(raw_fold
         elapsed = time.monotonic() - started
     out, err = capsys.readouterr()
     assert code == 1
-    assert elapsed < CAP + 2  # the cap, plus the CLI's own work
+    assert elapsed < CAP + 3  # the cap, plus the CLI's own work (generous: the machine is shared)
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"corridor: fetch {api_name} failed: 127.0.0.1:{down.port}: {problem}")
     folder = raw_folder / ("comtrade" if api_name == "comtrade" else "imf_sdmx")
