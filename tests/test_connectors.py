@@ -679,7 +679,7 @@ def raw_folder(tmp_path, monkeypatch, api):
     """An empty raw folder with the reference tables, and the CLI pointed at it and at the local server."""
     raw = tmp_path / "raw"
     (raw / "reference").mkdir(parents=True)
-    for name in ("baci_comtrade_country_codes_V202201.csv", "country-codes.csv"):
+    for name in ("baci_comtrade_country_codes_V202201.csv", "country-codes.csv", "source_area_codes.csv"):
         (raw / "reference" / name).write_bytes((REPO / "raw" / "reference" / name).read_bytes())
     monkeypatch.setenv("CORRIDOR_RAW", str(raw))
     monkeypatch.setenv("COMTRADE_BASE_URL", api.url_for(COMTRADE_PATH))

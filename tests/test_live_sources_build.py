@@ -3,16 +3,16 @@
 A user with network runs ``corridor fetch comtrade …`` / ``corridor fetch imf …`` and then
 ``corridor build``. Here the "APIs" are pytest-httpserver on 127.0.0.1 (COMTRADE_BASE_URL /
 IMF_SDMX_BASE_URL point the real CLI at it), serving synthetic records in the real schemas; the raw
-folder is a private copy of the repo's raw/. The builds are real (Dagster, GX, dbt, publish).
+folder is a private copy of the repo's raw/. The build is real (Dagster, GX, dbt, publish).
 
-Two builds share one warehouse. Build 1 reads every release laid out at once: a Comtrade release
-fetched with Corridor's ISO3 codes and an IMF release (→ marts, codes mapped back); a revised
-Comtrade release fetched with numeric codes (supersedes; history keeps both); a fetch that failed
-part-way (publishes nothing); a later release whose data file was changed after the fetch (its
-sha256 no longer matches the manifest: skipped, so it cannot supersede the genuine one); a release
-whose manifest is malformed (skipped, the source does not crash). Build 2 adds a release with a
-Comtrade code no mapping knows: the dbt test ``all_codes_mapped`` fails the build, naming it, and
-the published warehouse is unchanged.
+One build reads every kind of release, laid out at once: a Comtrade release fetched with
+Corridor's ISO3 codes and an IMF release (→ marts, codes resolved back); a revised Comtrade release
+fetched with numeric codes (supersedes; history keeps both); a fetch that failed part-way
+(publishes nothing); a release of a partner code no reference table knows (its records are
+quarantined with the reason, the check warns, the rest publishes); a later release whose data file
+was changed after the fetch (its sha256 no longer matches the manifest: skipped, so it cannot
+supersede the genuine one); a later release whose manifest is malformed (skipped, the source does
+not crash).
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def comtrade_args(release: str, reporters=REPORTERS, partners=PARTNERS) -> list[
 
 @pytest.fixture(scope="module")
 def steps(tmp_path_factory, server):
-    """Lays out the releases and runs the two builds once; returns what each produced."""
+    """Lays out the releases and runs the build once; returns what it produced."""
     tmp = tmp_path_factory.mktemp("live_sources")
     raw = copy_raw(tmp / "raw")
     work = tmp / "wh"
@@ -126,6 +126,9 @@ def steps(tmp_path_factory, server):
     serve_comtrade(server, records(), short_by=1)
     out["failed_fetch"] = fetch(work, raw, server, *comtrade_args("2024-07-01"))
     out["layout_after_failure"] = sorted(p.name for p in comtrade.iterdir())
+    # the records of a partner code that neither the ISO table nor source_area_codes.csv maps
+    serve_comtrade(server, records(extra_partner="998"))
+    assert fetch(work, raw, server, *comtrade_args("2024-08-01", REPORTERS, ("998",)))[0] == 0
     # a later release whose data file is changed after the fetch: loaded, it would supersede 2024-06-01
     serve_comtrade(server, records(revise={(31, 156, "X"): 3333.0}))
     assert fetch(work, raw, server, *comtrade_args("2024-09-01"))[0] == 0
@@ -135,21 +138,16 @@ def steps(tmp_path_factory, server):
     tampered.write_bytes(body.replace(b'"primaryValue": 3333.0', b'"primaryValue": 7777.0'))
     # a later release whose manifest lists its files in a shape no connector writes (an object)
     malformed = comtrade / "2024-10-01"
-    shutil.copytree(comtrade / "2024-06-01", malformed)
-    manifest = json.loads((malformed / "manifest.json").read_text())
+    shutil.copytree(comtrade / "2024-09-01", malformed)
+    (malformed / "data-0001.json").write_bytes((comtrade / "2024-06-01" / "data-0001.json").read_bytes())
+    manifest = json.loads((comtrade / "2024-06-01" / "manifest.json").read_text())
     manifest["files"] = {entry["file"]: entry for entry in manifest["files"]}
     (malformed / "manifest.json").write_text(json.dumps(manifest))
     out["layout"] = sorted(p.name for p in comtrade.iterdir())
     out["skipped"] = fetched_release_files(raw, "comtrade", Log())[1]  # what the asset logs and reports
 
-    out["build1"] = run_build(work, raw)
-    assert out["build1"].returncode == 0, out["build1"].stdout[-3000:] + out["build1"].stderr[-3000:]
-    out["version1"] = query(out["warehouse"], "select version_id from audit.build_info")[0][0]
-
-    # build 2: a release with a partner code that neither the ISO table nor the seed maps
-    serve_comtrade(server, records(extra_partner="998"))
-    assert fetch(work, raw, server, *comtrade_args("2024-08-01", REPORTERS, PARTNERS + ("998",)))[0] == 0
-    out["build2"] = run_build(work, raw, "--incremental")
+    out["build"] = run_build(work, raw)
+    assert out["build"].returncode == 0, out["build"].stdout[-3000:] + out["build"].stderr[-3000:]
     return out
 
 
@@ -207,11 +205,12 @@ def test_revised_release_supersedes_and_history_keeps_both(steps):
 
 
 def test_only_complete_verified_releases_load(steps):
-    releases = query(steps["warehouse"], "select distinct release from raw.comtrade_flows order by 1")
-    assert releases == [("2024-05-01",), ("2024-06-01",)]
+    releases = query(steps["warehouse"], "select release, count(*) from audit.load_log where target_table = 'raw.comtrade' "
+                     "and is_current group by 1 order by 1")
+    assert releases == [("2024-05-01", 1), ("2024-06-01", 1), ("2024-08-01", 1)]
     # the changed release never supersedes: neither its changed figure nor its genuine ones are anywhere
     assert query(steps["warehouse"], "select count(*) from marts.fct_trade_flows_history where source = 'comtrade' "
-                 "and release >= '2024-07-01'") == [(0,)]
+                 "and release > '2024-08-01'") == [(0,)]
 
 
 def test_a_failed_fetch_leaves_no_release_folder(steps):
@@ -220,7 +219,7 @@ def test_a_failed_fetch_leaves_no_release_folder(steps):
     assert err.startswith("corridor: fetch comtrade failed: 127.0.0.1:") and "23 records returned, 24 expected" in err
     # the responses stay hidden for inspection, in no folder a build reads, until the next fetch removes them
     assert steps["layout_after_failure"] == [".partial-2024-07-01", "2024-05-01", "2024-06-01", "MANIFEST.md"]
-    assert steps["layout"] == ["2024-05-01", "2024-06-01", "2024-09-01", "2024-10-01", "MANIFEST.md"]
+    assert steps["layout"] == ["2024-05-01", "2024-06-01", "2024-08-01", "2024-09-01", "2024-10-01", "MANIFEST.md"]
 
 
 def test_tampered_and_malformed_releases_are_skipped_with_a_reason(steps):
@@ -231,28 +230,37 @@ def test_tampered_and_malformed_releases_are_skipped_with_a_reason(steps):
                          "{file, kind, sha256} objects; release skipped")
 
 
-def test_the_fetch_translation_is_the_table_dbt_maps_back_with(steps):
-    """One mapping: what Python sends (and would map back) is exactly what dbt staging maps back."""
-    dbt = dict(query(steps["warehouse"], "select cast(comtrade_code as varchar), code from "
-                     "staging.stg_reference__comtrade_country_codes where code is not null"))
-    assert area_table("comtrade", steps["raw"], Path(__file__).resolve().parents[1] / "dbt_project") == dbt
-    dbt = dict(query(steps["warehouse"], "select area_code, code from staging.stg_reference__imf_area_codes"))
-    assert area_table("imf_sdmx", steps["raw"], Path(__file__).resolve().parents[1] / "dbt_project") == dbt
+def test_an_unknown_comtrade_code_is_quarantined_and_the_rest_publishes(steps):
+    quarantined = query(steps["warehouse"], "select q.\"column\", q.raw_value, q.reason, q.category, count(*) "
+                        "from audit.quarantine q join audit.load_log l using (load_id) "
+                        "where l.target_table = 'raw.comtrade' and l.is_current group by all")
+    assert quarantined == [("partnerCode", "998", "unknown UN Comtrade country code (not in raw/reference/"
+                            "baci_comtrade_country_codes_V202201.csv or raw/reference/source_area_codes.csv)",
+                            "reference", len(REPORTERS) * 2)]
+    output = steps["build"].stdout + steps["build"].stderr
+    assert "comtrade_country_names_known" in output  # the check warns, naming itself
 
 
-def test_unmapped_comtrade_code_fails_the_build_and_names_it(steps):
-    build = steps["build2"]
-    assert build.returncode == 1
-    output = build.stdout + build.stderr
-    assert "all_codes_mapped_stg_comtrade__trade_flows_partner_comtrade_code" in output
-    assert "not published" in output
-    # the published warehouse is still the one from build 1
-    assert query(steps["warehouse"], "select version_id from audit.build_info")[0][0] == steps["version1"]
+def test_the_fetch_translation_is_the_table_the_loader_resolves_with(steps):
+    """One mapping: every API code the fetch knows resolves, in the resolver the build's loader
+    assembles from the loaded reference tables, to the Corridor code the fetch translates from."""
+    from orchestration.defs.ingestion._loading import fetched_release_files as used_by_the_assets
+    from orchestration.defs.ingestion._source import reference_resolver
+
+    assert used_by_the_assets is fetched_release_files
+    with duckdb.connect(str(steps["warehouse"]), read_only=True) as conn:
+        resolver = reference_resolver(conn)
+    for api, vocabulary in (("comtrade", "comtrade"), ("imf_sdmx", "imf")):
+        table = area_table(api, steps["raw"])
+        assert len(table) > 200
+        resolved = {code: (resolver.resolve(code, vocabulary) or (None,))[0] for code in table}
+        assert resolved == table
+    assert (area_table("comtrade", steps["raw"])["842"], area_table("imf_sdmx", steps["raw"])["W00"]) == ("USA", "WLD")
 
 
 def test_builds_without_docs_when_corridor_docs_is_0(steps):
     # conftest builds with CORRIDOR_DOCS=0: published and reported, but no docs site
-    output = steps["build1"].stdout + steps["build1"].stderr
-    assert "Warehouse published" in output and "dbt docs:" not in output
+    output = steps["build"].stdout + steps["build"].stderr
+    assert "Published" in output and "Docs " not in output
     assert not (steps["warehouse"].parent / "docs").exists()
     assert (steps["warehouse"].parent / "report" / "AZE-CHN" / "index.html").is_file()

@@ -40,8 +40,8 @@ COMTRADE_EXAMPLE = """[bold]Example[/bold]: Azerbaijan's annual trade with China
 
 Countries are Corridor's ISO3 codes (AZE, CHN, USA; WLD = World), sent as
 Comtrade's numeric codes (AZE 31, USA 842, FRA 251, IND 699, CHE 757, WLD 0:
-raw/reference/baci_comtrade_country_codes_V202201.csv and the dbt seed
-source_area_codes); numeric codes are accepted as well.
+raw/reference/baci_comtrade_country_codes_V202201.csv and
+raw/reference/source_area_codes.csv); numeric codes are accepted as well.
 COMTRADE_API_KEY is sent as a header, never stored; COMTRADE_BASE_URL points
 the fetch at a mirror or a test server."""
 
@@ -51,8 +51,8 @@ IMF_EXAMPLE = """[bold]Example[/bold]: Azerbaijan's exports and imports with Chi
   corridor build --incremental
 
 Countries are Corridor's ISO3 codes (AZE, CHN, USA; WLD = World), sent as the
-IMF's codes (AZE AZ, USA US, WLD W00: raw/reference/country-codes.csv and the
-dbt seed source_area_codes); IMF codes are accepted as well.
+IMF's codes (AZE AZ, USA US, WLD W00: raw/reference/country-codes.csv and
+raw/reference/source_area_codes.csv); IMF codes are accepted as well.
 IMF_API_KEY (optional) is sent as a header, never stored; IMF_SDMX_BASE_URL
 points the fetch at a mirror or a test server."""
 

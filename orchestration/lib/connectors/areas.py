@@ -1,41 +1,43 @@
 """Corridor's country codes (ISO3: AZE, CHN; WLD for the world) ↔ the codes each API wants.
 
-One table per API, read from the files the build reads, with the rule dbt staging applies to map
-the API's codes back to Corridor's (``stg_reference__comtrade_country_codes``,
-``stg_reference__imf_area_codes``):
+One mapping per API, from the files the build loads its reference tables from, read with the same
+parsers (:mod:`orchestration.lib.reference`) and assembled as the loader's
+:func:`~orchestration.defs.ingestion._source.reference_resolver` assembles the
+:class:`~orchestration.lib.countries.Resolver` that maps every fetched record back to Corridor codes:
 
 * **UN Comtrade** — numeric codes. ``raw/reference/baci_comtrade_country_codes_V202201.csv``
-  gives each code's ISO3 (842 → USA, 251 → FRA, 699 → IND, 757 → CHE, 31 → AZE), and the seed
-  ``dbt_project/seeds/source_area_codes.csv`` (rows with source ``comtrade``) overrides or adds
-  (0 → WLD, 490 → XAN, 697 → XFT, 849 → UMI, 899 → XUN).
-* **IMF SDMX** — ISO alpha-2 codes from ``raw/reference/country-codes.csv`` (AZ → AZE, US → USA),
-  and the seed's ``imf_sdmx`` rows (W00 → WLD).
+  gives each code's ISO3 (842 → USA, 251 → FRA, 699 → IND, 757 → CHE, 31 → AZE);
+* **IMF SDMX** — ISO alpha-2 codes from ``raw/reference/country-codes.csv`` (AZ → AZE, US → USA);
+* for both, ``raw/reference/source_area_codes.csv`` overrides or adds (Comtrade 0 → WLD,
+  490 → XAN, 697 → XFT, 849 → UMI, 899 → XUN; IMF W00 → WLD).
 
-:func:`area_table` builds that API → Corridor mapping; the Corridor → API direction a fetch needs
-is derived from it, never written down separately. Where several API codes stand for one Corridor
-code (Comtrade 276 Germany and 280 "Fmr Fed. Rep. of Germany" are both DEU), the current one is
-sent: the code equal to the country's UN M49 code, else the smallest.
+:func:`area_aliases` is that API → Corridor table; the Corridor → API direction a fetch needs is
+its inverse (:class:`AreaCodes`), never written down separately. Where several API codes stand for
+one Corridor code (Comtrade 276 Germany and 280 "Fmr Fed. Rep. of Germany" are both DEU), the
+current one is sent: the code equal to the country's UN M49 code, else the smallest.
 
 :meth:`AreaCodes.translate` turns what a user typed into API codes: a Corridor code is translated,
-an API code passes as is (numeric for Comtrade, two letters or a seed code such as W00 for IMF),
+an API code passes as is (numeric for Comtrade, two letters or a listed code such as W00 for IMF),
 anything else raises :class:`UnknownAreaCode` naming the code and the closest known one.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from orchestration.lib.errors import ConfigError
+import polars as pl
+
+from orchestration.lib.errors import ConfigError, CorridorError
 
 APIS = {"comtrade": "UN Comtrade", "imf_sdmx": "IMF SDMX"}
+VOCABULARY = {"comtrade": "comtrade", "imf_sdmx": "imf"}  # the Resolver's name for each API's codes
 COMTRADE_CODES = Path("reference") / "baci_comtrade_country_codes_V202201.csv"
 ISO_CODES = Path("reference") / "country-codes.csv"
-SEED = Path("seeds") / "source_area_codes.csv"
+AREA_CODES = Path("reference") / "source_area_codes.csv"
 
 
 class UnknownAreaCode(ConfigError):
@@ -125,71 +127,66 @@ def _closest(text: str, candidates: list[str], cutoff: float = 0.6) -> str | Non
     return max(scored, key=lambda s: (s[0], s[1], [-ord(ch) for ch in s[2]]))[2] if scored else None
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
+def _parsed(parse, path: Path) -> pl.DataFrame:
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__}); the code tables are needed "
-                          "to translate country codes") from None
+        return parse(path).rows
+    except CorridorError as exc:
+        raise ConfigError(f"{path.parent}/{exc} (the code tables are needed to translate country codes)") from None
 
 
-def _column(rows: list[dict[str, str]], path: Path, *names: str) -> None:
-    missing = [n for n in names if rows and n not in rows[0]]
-    if missing or not rows:
-        raise ConfigError(f"{path}: missing column(s) {missing or list(names)}")
+def area_aliases(raw_dir: Path) -> pl.DataFrame:
+    """``vocabulary, source_code, code, entity_type``: every API code and the Corridor code it stands
+    for, as the loader's resolver assembles them: the ISO-derived codes (Comtrade: the BACI list's
+    ISO3; IMF: ISO alpha-2), overridden per (vocabulary, source_code) by source_area_codes.csv."""
+    from orchestration.lib.reference import parse_comtrade_codes, parse_country_codes, parse_source_area_codes
+
+    reference = Path(raw_dir)
+    comtrade = _parsed(parse_comtrade_codes, reference / COMTRADE_CODES)
+    iso = _parsed(parse_country_codes, reference / ISO_CODES)
+    areas = _parsed(parse_source_area_codes, reference / AREA_CODES)
+    parts = [
+        comtrade.filter(pl.col("iso3").is_not_null()).select(
+            pl.lit("comtrade").alias("vocabulary"), pl.col("comtrade_code").cast(pl.String).alias("source_code"),
+            pl.col("iso3").alias("code"), pl.lit(None, pl.String).alias("entity_type")),
+        iso.filter(pl.col("iso2").is_not_null() & (pl.col("iso2") != "")).select(
+            pl.lit("imf").alias("vocabulary"), pl.col("iso2").alias("source_code"), pl.col("iso3").alias("code"),
+            pl.lit(None, pl.String).alias("entity_type")),
+        areas.select("vocabulary", "source_code", "code", "entity_type"),
+    ]
+    # a source's own code list overrides the ISO-derived one (Comtrade 849 -> UMI, not unmapped)
+    return pl.concat(parts).reverse().unique(["vocabulary", "source_code"], keep="first", maintain_order=True).reverse()
+
+
+def area_table(api: str, raw_dir: Path) -> dict[str, str]:
+    """API code -> Corridor code for ``api`` (``comtrade`` or ``imf_sdmx``), from :func:`area_aliases`."""
+    if api not in APIS:
+        raise ConfigError(f"unknown API {api!r} (expected one of {', '.join(APIS)})")
+    part = area_aliases(raw_dir).filter(pl.col("vocabulary") == VOCABULARY[api])
+    return {_api_code(api, source): code.upper() for source, code in part.select("source_code", "code").iter_rows()}
 
 
 def _api_code(api: str, code: str) -> str:
-    """An API code as compared: Comtrade's as an integer (dbt casts them), IMF's upper case."""
-    code = code.strip().upper()
+    """An API code as the resolver compares it: stripped, upper case; Comtrade's as an integer."""
+    code = str(code).strip().upper()
     return str(int(code)) if api == "comtrade" and code.isdigit() else code
 
 
-def area_table(api: str, raw_dir: Path, dbt_project_dir: Path) -> dict[str, str]:
-    """API code → Corridor code, as dbt staging maps it: the seed's rows for ``api`` first, then
-    the ISO table (Comtrade: the BACI list's ISO3 per numeric code; IMF: ISO alpha-2 → alpha-3)."""
-    if api not in APIS:
-        raise ConfigError(f"unknown API {api!r} (expected one of {', '.join(APIS)})")
-    seed_path = dbt_project_dir / SEED
-    seed = _rows(seed_path)
-    _column(seed, seed_path, "source", "source_code", "code")
-    overrides = {_api_code(api, r["source_code"]): r["code"].upper() for r in seed if r["source"] == api}
-    table: dict[str, str] = {}
-    if api == "comtrade":
-        path = raw_dir / COMTRADE_CODES
-        rows = _rows(path)
-        _column(rows, path, "country_code", "iso_3digit_alpha")
-        for r in rows:
-            iso3 = r["iso_3digit_alpha"].upper()
-            if r["country_code"].isdigit() and iso3 not in ("", "N/A"):
-                table[_api_code(api, r["country_code"])] = iso3
-    else:
-        path = raw_dir / ISO_CODES
-        rows = _rows(path)
-        _column(rows, path, "ISO3166-1-Alpha-3", "ISO3166-1-Alpha-2")
-        for r in rows:
-            if r["ISO3166-1-Alpha-2"] and r["ISO3166-1-Alpha-3"]:
-                table[r["ISO3166-1-Alpha-2"].upper()] = r["ISO3166-1-Alpha-3"].upper()
-    return {**table, **overrides}
-
-
 @lru_cache(maxsize=8)
-def _load(api: str, raw_dir: Path, dbt_project_dir: Path) -> AreaCodes:
-    iso = _rows(raw_dir / ISO_CODES)
-    names = {r["ISO3166-1-Alpha-3"]: r.get("official_name_en") or r.get("CLDR display name") or ""
-             for r in iso if r.get("ISO3166-1-Alpha-3")}
-    m49 = {r["ISO3166-1-Alpha-3"]: str(int(r["M49"])) for r in iso if r.get("ISO3166-1-Alpha-3") and r.get("M49", "").isdigit()}
-    for r in _rows(dbt_project_dir / SEED):
-        names.setdefault(r["code"], r.get("name", ""))
-    return AreaCodes(api=api, from_api=area_table(api, raw_dir, dbt_project_dir), names=names, m49=m49)
+def _load(api: str, raw_dir: Path) -> AreaCodes:
+    from orchestration.lib.reference import parse_country_codes, parse_source_area_codes
+
+    iso = _parsed(parse_country_codes, raw_dir / ISO_CODES)
+    names = {iso3: official or name or "" for iso3, official, name in iso.select("iso3", "official_name", "name").iter_rows()}
+    m49 = {iso3: str(int(code)) for iso3, code in iso.select("iso3", "m49").iter_rows() if code and code.isdigit()}
+    for code, name in _parsed(parse_source_area_codes, raw_dir / AREA_CODES).select("code", "name").iter_rows():
+        names.setdefault(code, name or "")
+    return AreaCodes(api=api, from_api=area_table(api, raw_dir), names=names, m49=m49)
 
 
-def area_codes(api: str, raw_dir: str | Path | None = None, dbt_project_dir: str | Path | None = None) -> AreaCodes:
+def area_codes(api: str, raw_dir: str | Path | None = None) -> AreaCodes:
     """The :class:`AreaCodes` of ``api`` (``comtrade`` or ``imf_sdmx``) from the raw folder's
-    reference tables and the dbt seed (defaults: the configured raw folder, the project's dbt)."""
+    reference tables (default: the configured raw folder, ``CORRIDOR_RAW``)."""
     from orchestration import constants
 
     raw = Path(raw_dir) if raw_dir is not None else constants.raw_dir()
-    dbt = Path(dbt_project_dir) if dbt_project_dir is not None else constants.DBT_PROJECT_DIR
-    return _load(api, raw.resolve(), dbt.resolve())
+    return _load(api, raw.resolve())
