@@ -3,7 +3,8 @@
 A user with network runs ``corridor fetch comtrade …`` / ``corridor fetch imf …`` and then
 ``corridor build``. Here the "APIs" are pytest-httpserver on 127.0.0.1 (COMTRADE_BASE_URL /
 IMF_SDMX_BASE_URL point the real CLI at it), serving synthetic records in the real schemas; the raw
-folder is a private copy of the repo's raw/. The build is real (Dagster, GX, dbt, publish).
+folder is a private copy of the repo's raw/. The build is real (Dagster, GX, dbt, publish), run in
+this process through the build runner as the CLI runs it; the fetches go through the CLI's entry point.
 
 One build reads every kind of release, laid out at once: a Comtrade release fetched with
 Corridor's ISO3 codes and an IMF release (→ marts, codes resolved back); a revised Comtrade release
@@ -27,7 +28,7 @@ import duckdb
 import pytest
 from pytest_httpserver import HTTPServer
 
-from conftest import build_env, copy_raw, run_build
+from conftest import build, copy_raw, failure_text, settings
 from orchestration.lib.connectors.areas import area_table
 from orchestration.lib.connectors.releases import fetched_release_files
 from tests.fake_apis import FakeComtrade, universe
@@ -47,20 +48,15 @@ class Log(list):
         self.append(message)
 
 
-def fetch(workdir: Path, raw: Path, server: HTTPServer, *args: str) -> tuple[int, str, str]:
+def fetch(raw: Path, server: HTTPServer, *args: str) -> tuple[int, str, str]:
     """``corridor fetch …`` through the CLI's entry point, in this process (a subprocess would only
     add start-up time: nothing here must die); returns (exit code, stdout, stderr)."""
     from orchestration.cli import main
 
-    env = build_env(workdir, raw) | {
-        "COMTRADE_BASE_URL": server.url_for("/data/v1/get/C/{freq}/{clCode}"),
-        "IMF_SDMX_BASE_URL": server.url_for("/sdmx"),
-        "COMTRADE_API_KEY": "test-key-not-a-secret",
-    }
     out, err = io.StringIO(), io.StringIO()
-    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        for name, value in env.items():
-            mp.setenv(name, value)
+    with settings(CORRIDOR_RAW=raw, COMTRADE_BASE_URL=server.url_for("/data/v1/get/C/{freq}/{clCode}"),
+                  IMF_SDMX_BASE_URL=server.url_for("/sdmx"), COMTRADE_API_KEY="test-key-not-a-secret"), \
+            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(["fetch", *args])
     return code, out.getvalue(), err.getvalue()
 
@@ -109,29 +105,29 @@ def steps(tmp_path_factory, server):
 
     # a Comtrade release fetched with Corridor's codes, and an IMF release
     serve_comtrade(server, records())
-    code, stdout, stderr = fetch(work, raw, server, *comtrade_args("2024-05-01", REPORTERS_ISO3, PARTNERS_ISO3))
+    code, stdout, stderr = fetch(raw, server, *comtrade_args("2024-05-01", REPORTERS_ISO3, PARTNERS_ISO3))
     assert code == 0, stderr
     out["iso3_calls"] = [dict(req.args) for req, _ in server.log if req.path == COMTRADE]
     server.clear()
     server.expect_request(IMTS).respond_with_data((FIXTURES / "imts_sdmx_annual.json").read_bytes(),
                                                   content_type="application/vnd.sdmx.data+json;version=1.0.0")
-    code, _, stderr = fetch(work, raw, server, "imf", "--reporter", "AZE", "--partner", "CHN,RUS",
+    code, _, stderr = fetch(raw, server, "imf", "--reporter", "AZE", "--partner", "CHN,RUS",
                             "--start", "2019", "--end", "2020", "--release", "2024-05-01")
     assert code == 0, stderr
 
     # a revised release (AZE exports to China 2019), fetched with Comtrade's numeric codes
     serve_comtrade(server, records(revise={(31, 156, "X"): 2222.0}))
-    assert fetch(work, raw, server, *comtrade_args("2024-06-01"))[0] == 0
+    assert fetch(raw, server, *comtrade_args("2024-06-01"))[0] == 0
     # a fetch that fails part-way (one record short of the count)
     serve_comtrade(server, records(), short_by=1)
-    out["failed_fetch"] = fetch(work, raw, server, *comtrade_args("2024-07-01"))
+    out["failed_fetch"] = fetch(raw, server, *comtrade_args("2024-07-01"))
     out["layout_after_failure"] = sorted(p.name for p in comtrade.iterdir())
     # the records of a partner code that neither the ISO table nor source_area_codes.csv maps
     serve_comtrade(server, records(extra_partner="998"))
-    assert fetch(work, raw, server, *comtrade_args("2024-08-01", REPORTERS, ("998",)))[0] == 0
+    assert fetch(raw, server, *comtrade_args("2024-08-01", REPORTERS, ("998",)))[0] == 0
     # a later release whose data file is changed after the fetch: loaded, it would supersede 2024-06-01
     serve_comtrade(server, records(revise={(31, 156, "X"): 3333.0}))
-    assert fetch(work, raw, server, *comtrade_args("2024-09-01"))[0] == 0
+    assert fetch(raw, server, *comtrade_args("2024-09-01"))[0] == 0
     tampered = comtrade / "2024-09-01" / "data-0001.json"
     body = tampered.read_bytes()
     assert body.count(b'"primaryValue": 3333.0') == 1
@@ -146,8 +142,8 @@ def steps(tmp_path_factory, server):
     out["layout"] = sorted(p.name for p in comtrade.iterdir())
     out["skipped"] = fetched_release_files(raw, "comtrade", Log())[1]  # what the asset logs and reports
 
-    out["build"] = run_build(work, raw)
-    assert out["build"].returncode == 0, out["build"].stdout[-3000:] + out["build"].stderr[-3000:]
+    out["build"] = build(work, raw)
+    assert out["build"].success and out["build"].published, failure_text(out["build"])
     return out
 
 
@@ -223,6 +219,8 @@ def test_a_failed_fetch_leaves_no_release_folder(steps):
 
 
 def test_tampered_and_malformed_releases_are_skipped_with_a_reason(steps):
+    # what the raw/comtrade asset reported (its metadata) is what the function says
+    assert steps["build"].materialised["raw/comtrade"]["files_not_read"] == steps["skipped"]
     tampered, malformed = steps["skipped"]
     assert tampered.startswith("comtrade/2024-09-01: data-0001.json: sha256 is ")
     assert tampered.endswith("(changed after it was fetched); release skipped")
@@ -237,8 +235,8 @@ def test_an_unknown_comtrade_code_is_quarantined_and_the_rest_publishes(steps):
     assert quarantined == [("partnerCode", "998", "unknown UN Comtrade country code (not in raw/reference/"
                             "baci_comtrade_country_codes_V202201.csv or raw/reference/source_area_codes.csv)",
                             "reference", len(REPORTERS) * 2)]
-    output = steps["build"].stdout + steps["build"].stderr
-    assert "comtrade_country_names_known" in output  # the check warns, naming itself
+    warned = {c.name: c.metadata for c in steps["build"].warnings}
+    assert "raw/comtrade:comtrade_country_names_known" in warned  # the check warns; the build published
 
 
 def test_the_fetch_translation_is_the_table_the_loader_resolves_with(steps):
@@ -259,8 +257,7 @@ def test_the_fetch_translation_is_the_table_the_loader_resolves_with(steps):
 
 
 def test_builds_without_docs_when_corridor_docs_is_0(steps):
-    # conftest builds with CORRIDOR_DOCS=0: published and reported, but no docs site
-    output = steps["build"].stdout + steps["build"].stderr
-    assert "Published" in output and "Docs " not in output
+    # the test builds run with CORRIDOR_DOCS=0: published and reported, but no docs site
+    assert steps["build"].published and "warehouse/docs" not in steps["build"].materialised
     assert not (steps["warehouse"].parent / "docs").exists()
     assert (steps["warehouse"].parent / "report" / "AZE-CHN" / "index.html").is_file()

@@ -26,7 +26,7 @@ from orchestration.lib.errors import ConfigError, CorridorError
 fetch_app = typer.Typer(
     name="fetch",
     help="Download from UN Comtrade or the IMF into raw/<api>/<release>/ (needs network; "
-    "then `corridor build --incremental`).",
+    "then `corridor build`).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -36,7 +36,7 @@ COMTRADE_EXAMPLE = """[bold]Example[/bold]: Azerbaijan's annual trade with China
 
   export COMTRADE_API_KEY=...
   corridor fetch comtrade --reporter AZE --partner CHN,WLD --period 2019,2020
-  corridor build --incremental
+  corridor build
 
 Countries are Corridor's ISO3 codes (AZE, CHN, USA; WLD = World), sent as
 Comtrade's numeric codes (AZE 31, USA 842, FRA 251, IND 699, CHE 757, WLD 0:
@@ -48,7 +48,7 @@ the fetch at a mirror or a test server."""
 IMF_EXAMPLE = """[bold]Example[/bold]: Azerbaijan's exports and imports with China and the World
 
   corridor fetch imf --reporter AZE --partner CHN,WLD --start 2015 --end 2024
-  corridor build --incremental
+  corridor build
 
 Countries are Corridor's ISO3 codes (AZE, CHN, USA; WLD = World), sent as the
 IMF's codes (AZE AZ, USA US, WLD W00: raw/reference/country-codes.csv and
@@ -172,7 +172,7 @@ def _run(api: str, folder: str, release: str | None, fetch_call, parse_release) 
     files = len(list(p for p in saved.iterdir() if p.name != "manifest.json"))
     _say(f"saved {saved}/ ({files} response file(s), sha256 verified against manifest.json): "
          f"{result.rows.height:,} rows, {result.quarantine.height:,} set aside")
-    _say("next: corridor build --incremental")
+    _say("next: corridor build")
 
 
 @fetch_app.command("comtrade", epilog=COMTRADE_EXAMPLE, no_args_is_help=True)

@@ -46,7 +46,7 @@ class UnknownAreaCode(ConfigError):
 
 @dataclass(frozen=True)
 class AreaCodes:
-    """The codes of one API: ``from_api`` (API code → Corridor code, the direction dbt staging maps),
+    """The codes of one API: ``from_api`` (API code → Corridor code, the direction the loader resolves),
     ``to_api`` (derived from it), ``names`` (Corridor code → a name, for messages)."""
 
     api: str
