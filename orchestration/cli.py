@@ -240,7 +240,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not target.exists():
         return _fail(f"{target}: no published warehouse; run `corridor build` first")
     try:
-        out = write_report(target, parts[0], parts[1], target.parent / "report")
+        out = write_report(target, parts[0], parts[1], target.parent / "report", pictures=args.png)
     except ValueError as exc:
         return _fail(str(exc))
     _say(f"report: {out}")
@@ -356,8 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Render the report of a reporter-partner pair from the published warehouse to "
                        "<warehouse dir>/report/<PAIR>/index.html. Every build renders the focus corridor.",
                        epilog="examples:\n  corridor report                 # the focus corridor (CORRIDOR_FOCUS)\n"
-                       "  corridor report --pair CHN-AZE  # China's view", formatter_class=argparse.RawDescriptionHelpFormatter)
+                       "  corridor report --pair CHN-AZE  # China's view\n  corridor report --png           # and a PNG per chart", formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--pair", help="REPORTER-PARTNER ISO3 codes (default: CORRIDOR_FOCUS, AZE-CHN)")
+    p.add_argument("--png", action="store_true", help="also write each chart as a PNG beside index.html (for slides)")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("claims", help="check the figures quoted in an article",
                        description="Work with figures quoted in documents.")
