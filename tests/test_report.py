@@ -287,3 +287,15 @@ def test_the_build_cached_the_vega_bundle():
     assert path.is_file()
     text = path.read_text(encoding="utf-8")
     assert len(text) > 500_000 and "vegaEmbed" in text
+
+
+def test_pictures_for_slides(built_warehouse, tmp_path):
+    """`corridor report --png`: one PNG per chart beside the page, rendered by vl-convert (no browser)."""
+    from orchestration.lib.report import write_report
+
+    out = write_report(built_warehouse, "AZE", "CHN", tmp_path, pictures=True)
+    pictures = sorted(out.parent.glob("*.png"))
+    assert [p.stem for p in pictures] == sorted(PAGE_ORDER[:-1])  # every chart; the claims table is no chart
+    for picture in pictures:
+        data = picture.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(data[16:20], "big") > 600, picture.name

@@ -8,6 +8,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
+import altair as alt
 import duckdb
 
 from orchestration.lib.report import vega
@@ -23,9 +24,14 @@ def blocks(ctx: Context) -> list[Block]:
     return [b for b in (fn(ctx) for fn in SECTIONS) if b is not None]
 
 
-def spec_of(block: Block) -> dict:
-    """The chart's Vega-Lite spec (data inline), with the page's fonts and an accessible description."""
-    chart = block.chart.properties(description=f"{block.title}. {block.reading}").configure(
+def spec_of(block: Block, *, titled: bool = False) -> dict:
+    """The chart's Vega-Lite spec (data inline), with the page's fonts and an accessible description;
+    ``titled`` adds the title, source and unit to the chart itself (for a picture without the page)."""
+    chart = block.chart.properties(description=f"{block.title}. {block.reading}")
+    if titled:
+        chart = chart.properties(title=alt.TitleParams(
+            block.title, subtitle=[f"Source: {block.source}.", f"Unit: {block.unit}."], anchor="start"))
+    chart = chart.configure(
         font=FONT, view={"stroke": None}
     ).configure_axis(labelFontSize=11, titleFontSize=11, gridColor="#eee").configure_legend(labelFontSize=12)
     spec = chart.to_dict(validate=False)
@@ -104,5 +110,5 @@ def write_report(warehouse: Path, reporter: str, partner: str, out_root: Path, *
     tmp.replace(out)
     for b in found if pictures else []:
         if b.chart is not None:
-            (out.parent / f"{b.id}.png").write_bytes(vega.to_png(spec_of(b)))
+            (out.parent / f"{b.id}.png").write_bytes(vega.to_png(spec_of(b, titled=True)))
     return out
