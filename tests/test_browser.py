@@ -88,7 +88,11 @@ def test_hovering_a_mark_shows_its_figure(report):
     assert "as China reports (mirror)" in chn and "1,477.2" in chn
     # a growth rate off the scale is drawn at the edge; its tooltip tells the true value
     old = hover_tooltip(report, point("growth", "rect", year=1993, series="as Azerbaijan reports"))
-    assert "+870.5" in old and "off the scale" in old
+    assert "+870.5" in old and "▲ off the scale" in old
+    recent = hover_tooltip(report, point("growth", "rect", year=2020, series="as China reports (mirror)"))
+    assert "−12.2" in recent and "axis" not in recent and "undefined" not in recent  # d3 writes U+2212 minus
+    gap = hover_tooltip(report, point("mirror-gap", "symbol", year=2019, series="Azerbaijan's imports vs China's exports"))
+    assert "+132.0" in gap and "1,431.6" in gap and "617.0" in gap
     share = hover_tooltip(report, point("share", "symbol", year=2020, measure="imports"))
     assert "13.15" in share and "3" in share
 

@@ -55,8 +55,8 @@ def nice_ceil(v: float) -> float:
 def clip_pct(rows: list[dict], field: str) -> float:
     """Clip ``field`` of percent rows to ± a bound fitted to the recent years; returns the bound.
 
-    Each row gets ``shown`` (the value drawn), ``clipped`` ('' / '▲ off the scale' / '▼ off the scale')
-    and keeps its true value in ``field``.
+    Each row gets ``shown`` (the value drawn) and keeps its true value in ``field``; a row off the
+    scale also gets ``clipped`` ('▲ off the scale' / '▼ off the scale'), shown in its tooltip.
     """
     last = max(r["year"] for r in rows)
     recent = [abs(r[field]) for r in rows if r["year"] > last - RECENT_YEARS]
@@ -64,7 +64,9 @@ def clip_pct(rows: list[dict], field: str) -> float:
     for r in rows:
         v = r[field]
         r["shown"] = max(-bound, min(bound, v))
-        r["clipped"] = "" if v == r["shown"] else ("▲ off the scale" if v > 0 else "▼ off the scale")
+        r.pop("clipped", None)
+        if v != r["shown"]:
+            r["clipped"] = "▲ off the scale" if v > 0 else "▼ off the scale"
     return bound
 
 
@@ -82,6 +84,24 @@ def legend() -> alt.Legend:
 
 def year_x(**axis) -> alt.X:
     return alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1, **axis), scale=alt.Scale(zero=False, nice=False))
+
+
+AXIS_TIP = alt.Tooltip("clipped:N", title="axis")
+
+
+def clip_tooltips(chart: alt.Chart, tooltip: list) -> list[alt.Chart]:
+    """The chart as two layers: figures on the scale with ``tooltip``, figures off it with an 'axis' line
+    added (one layer would print 'undefined' for the figures on the scale)."""
+    return [chart.transform_filter("!datum.clipped").encode(tooltip=tooltip),
+            chart.transform_filter("datum.clipped").encode(tooltip=[*tooltip, AXIS_TIP])]
+
+
+def series_lines(base: alt.Chart, tooltip: list, clipped: bool = False) -> list[alt.Chart]:
+    """A line per series and a point on it per figure, both with the figure's tooltip (Vega shows a
+    line's tooltip for the vertex under the pointer; the point makes that vertex easy to hit)."""
+    line = base.mark_line().encode(tooltip=tooltip)
+    points = base.mark_circle(size=36, opacity=1)
+    return [line, *(clip_tooltips(points, tooltip) if clipped else [points.encode(tooltip=tooltip)])]
 
 
 # ---- charts ---------------------------------------------------------------------------------
@@ -110,13 +130,14 @@ def turnover(ctx: Context) -> Block | None:
                    f"the two sides differ by {mn(abs(own - mirror))}.")
     else:
         reading = f"Only one side's figures for {ctx.rn}–{ctx.pn} are in the warehouse."
-    chart = alt.Chart(DATA).mark_line(point=True).encode(
+    base = alt.Chart(DATA).encode(
         x=year_x(),
         y=alt.Y("value_usd_mn:Q", title="USD mn"),
         color=alt.Color("series:N", scale=side_scale(ctx), legend=legend()),
-        tooltip=[alt.Tooltip("series:N", title="trade"), alt.Tooltip("year:Q", format="d"),
-                 alt.Tooltip("value_usd_mn:Q", title="USD mn", format=",.1f")],
-    ).properties(width=WIDTH, height=HEIGHT)
+    )
+    chart = alt.layer(*series_lines(base, [
+        alt.Tooltip("series:N", title="trade"), alt.Tooltip("year:Q", format="d"),
+        alt.Tooltip("value_usd_mn:Q", title="USD mn", format=",.1f")])).properties(width=WIDTH, height=HEIGHT)
     return Block("turnover", "Trade turnover as each side reports it", reading, chart, rows,
                  ctx.source_credit(ctx.trade_source), "USD millions, exports + imports")
 
@@ -147,13 +168,15 @@ def exports_imports(ctx: Context) -> Block | None:
         if own is not None and mirror is not None:
             parts.append(f"{words[flow]} {mn(own)} by its own count and {mn(mirror)} by {pn}'s")
     reading = (f"In {last}, " + "; ".join(parts) + "." if parts else f"{rn}'s exports to and imports from {pn}, as each side reports them.")
-    chart = alt.Chart(DATA).mark_line(point=True).encode(
+    base = alt.Chart(DATA).encode(
         x=year_x(),
         y=alt.Y("value_usd_mn:Q", title="USD mn"),
         color=alt.Color("series:N", scale=side_scale(ctx), legend=legend()),
-        tooltip=[alt.Tooltip("recorded_as:N", title="figure"), alt.Tooltip("series:N", title="statistics"),
-                 alt.Tooltip("year:Q", format="d"), alt.Tooltip("value_usd_mn:Q", title="USD mn", format=",.1f")],
-    ).properties(width=WIDTH // 2 - 30, height=HEIGHT).facet(
+    )
+    chart = alt.layer(*series_lines(base, [
+        alt.Tooltip("recorded_as:N", title="figure"), alt.Tooltip("series:N", title="statistics"),
+        alt.Tooltip("year:Q", format="d"), alt.Tooltip("value_usd_mn:Q", title="USD mn", format=",.1f")],
+    )).properties(width=WIDTH // 2 - 30, height=HEIGHT).facet(
         column=alt.Column("panel:N", title=None, sort=[panel["exports"], panel["imports"]],
                           header=alt.Header(labelFontSize=12, labelFontWeight="bold")),
     )
@@ -187,13 +210,16 @@ def share(ctx: Context) -> Block | None:
     if m and m["rank"]:
         reading += f"{', and ' if t else 'was '}its {ordinal(m['rank'])} source of imports ({m['share_pct']:.1f} %)"
     reading += "."
-    chart = alt.Chart(DATA).mark_line(point=True).encode(
+    base = alt.Chart(DATA).encode(
         x=year_x(),
         y=alt.Y("share_pct:Q", title="percent"),
         color=alt.Color("measure:N", scale=alt.Scale(domain=list(_MEASURE.values()), range=PALETTE[:3]), legend=legend()),
-        tooltip=[alt.Tooltip("measure:N", title=f"{ctx.pn}'s share of {ctx.rn}'s"), alt.Tooltip("year:Q", format="d"),
-                 alt.Tooltip("share_pct:Q", title="share, %", format=".2f"), alt.Tooltip("rank:Q", title="rank")],
-    ).properties(width=WIDTH, height=HEIGHT)
+    )
+    title = f"{ctx.pn}'s share of {ctx.rn}'s"
+    chart = alt.layer(*series_lines(base, [
+        alt.Tooltip("measure:N", title=title), alt.Tooltip("year:Q", format="d"),
+        alt.Tooltip("share_pct:Q", title="share, %", format=".2f"), alt.Tooltip("rank:Q", title="rank")],
+    )).properties(width=WIDTH, height=HEIGHT)
     return Block("share", f"{ctx.pn}'s share of {ctx.rn}'s trade", reading, chart, rows,
                  f"{ctx.source_credit(ctx.trade_source)}, as {ctx.rn} reports", "percent of the reporter's World total")
 
@@ -213,22 +239,23 @@ def rank(ctx: Context) -> Block | None:
                    "unspecified partners are not ranked.")
     else:
         reading = "Rank 1 is the largest partner; aggregates and unspecified partners are not ranked."
-    chart = alt.Chart(DATA).mark_line(point=True).encode(
+    base = alt.Chart(DATA).encode(
         x=year_x(),
         y=alt.Y("rank:Q", title="rank (1 = largest)", scale=alt.Scale(reverse=True, zero=False, domainMin=1)),
         color=alt.Color("measure:N", scale=alt.Scale(domain=list(_MEASURE.values()), range=PALETTE[:3]), legend=legend()),
-        tooltip=[alt.Tooltip("measure:N", title="rank by"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("rank:Q", title="rank"),
-                 alt.Tooltip("share_pct:Q", title="share, %", format=".2f")],
-    ).properties(width=WIDTH, height=HEIGHT)
+    )
+    chart = alt.layer(*series_lines(base, [
+        alt.Tooltip("measure:N", title="rank by"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("rank:Q", title="rank"),
+        alt.Tooltip("share_pct:Q", title="share, %", format=".2f")],
+    )).properties(width=WIDTH, height=HEIGHT)
     return Block("rank", f"{ctx.pn}'s rank among {ctx.rn}'s partners", reading, chart, rows,
                  f"{ctx.source_credit(ctx.trade_source)}, as {ctx.rn} reports", "rank among partner countries")
 
 
-def _clip_marks(chart: alt.Chart, field: str, offset: str | None = None) -> alt.Chart:
-    """▲/▼ at the edge for the values off the scale, with the same tooltip."""
-    enc = {"xOffset": alt.XOffset(f"{offset}:N")} if offset else {}
-    return chart.transform_filter("datum.clipped != ''").mark_text(fontSize=11, fontWeight="bold", dy=-2).encode(
-        text=alt.Text("marker:N"), y=alt.Y("shown:Q"), **enc
+def _clip_marks(chart: alt.Chart) -> alt.Chart:
+    """▲/▼ at the edge for the values off the scale, with the chart's tooltip (which gives the true value)."""
+    return chart.transform_filter("datum.clipped").mark_text(fontSize=11, fontWeight="bold", dy=-2).encode(
+        text=alt.Text("marker:N"), y=alt.Y("shown:Q"),
     ).transform_calculate(marker="datum.shown > 0 ? '▲' : '▼'")
 
 
@@ -249,7 +276,7 @@ def growth(ctx: Context) -> Block | None:
     own, mirror = by.get((last, ctx.side("reporter"))), by.get((last, ctx.side("partner")))
     said = [f"{change(v)} as {who} reports it" for v, who in ((own, ctx.rn), (mirror, ctx.pn)) if v is not None]
     reading = f"In {last}, trade {' and '.join(said)}"
-    clipped = sorted({r["year"] for r in rows if r["clipped"]})
+    clipped = sorted({r["year"] for r in rows if r.get("clipped")})
     reading += "." + (f" The axis fits the last {RECENT_YEARS} years (±{bound:,.0f} %); {len(clipped)} earlier "
                       f"year(s) off that scale, from small bases, are marked ▲/▼ at the edge (true value in the tooltip)."
                       if clipped else "")
@@ -257,14 +284,14 @@ def growth(ctx: Context) -> Block | None:
         x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0, values=year_ticks([r["year"] for r in rows]))),
         xOffset=alt.XOffset("series:N", sort=[ctx.side("reporter"), ctx.side("partner")]),
         color=alt.Color("series:N", scale=side_scale(ctx), legend=legend()),
-        tooltip=[alt.Tooltip("series:N", title="turnover"), alt.Tooltip("year:O"),
-                 alt.Tooltip("yoy_pct:Q", title="change, %", format="+,.1f"),
-                 alt.Tooltip("prev_value_usd_mn:Q", title="previous year, USD mn", format=",.1f"),
-                 alt.Tooltip("value_usd_mn:Q", title="this year, USD mn", format=",.1f"),
-                 alt.Tooltip("clipped:N", title="axis")],
     )
+    tips = [alt.Tooltip("series:N", title="turnover"), alt.Tooltip("year:O"),
+            alt.Tooltip("yoy_pct:Q", title="change, %", format="+,.1f"),
+            alt.Tooltip("prev_value_usd_mn:Q", title="previous year, USD mn", format=",.1f"),
+            alt.Tooltip("value_usd_mn:Q", title="this year, USD mn", format=",.1f")]
     bars = base.mark_bar().encode(y=alt.Y("shown:Q", title="percent change", scale=alt.Scale(domain=[-bound, bound], nice=False)))
-    chart = alt.layer(bars, _clip_marks(base, "yoy_pct", offset="series")).properties(width=WIDTH, height=HEIGHT)
+    chart = alt.layer(*clip_tooltips(bars, tips), _clip_marks(base.encode(tooltip=[*tips, AXIS_TIP]))
+                      ).properties(width=WIDTH, height=HEIGHT)
     return Block("growth", "Year-on-year growth of turnover", reading, chart, rows,
                  ctx.source_credit(ctx.trade_source), "percent change on the previous year",
                  columns=["year", "series", "yoy_pct", "prev_value_usd_mn", "value_usd_mn", "clipped"])
@@ -295,24 +322,23 @@ def mirror_gap(ctx: Context) -> Block | None:
         parts.append(f"{rn}'s recorded imports from {pn} were {says(at[label['imports']])} {pn}'s recorded exports to it")
     if label["exports"] in at:
         parts.append(f"its exports {says(at[label['exports']])} {pn}'s recorded imports")
-    clipped = sorted({r["year"] for r in rows if r["clipped"]})
+    clipped = sorted({r["year"] for r in rows if r.get("clipped")})
     reading = (f"In {last}, " + "; ".join(parts) + "."
                + (f" The axis fits the last {RECENT_YEARS} years (±{bound:,.0f} %); {len(clipped)} earlier year(s) off that "
                   "scale are marked ▲/▼ (true value in the tooltip)." if clipped else ""))
     scale = alt.Scale(domain=[label["exports"], label["imports"]], range=[PALETTE[4], PALETTE[3]])
+    tips = [alt.Tooltip("series:N", title="gap"), alt.Tooltip("year:Q", format="d"),
+            alt.Tooltip("gap_pct:Q", title="gap, % of the mirror figure", format="+,.1f"),
+            alt.Tooltip("reported_usd_mn:Q", title=f"as {rn} reports, USD mn", format=",.1f"),
+            alt.Tooltip("mirror_usd_mn:Q", title=f"as {pn} reports, USD mn", format=",.1f")]
     base = alt.Chart(DATA).encode(
         x=year_x(),
+        y=alt.Y("shown:Q", title="gap, percent", scale=alt.Scale(domain=[-bound, bound], nice=False)),
         color=alt.Color("series:N", scale=scale, legend=legend()),
-        tooltip=[alt.Tooltip("series:N", title="gap"), alt.Tooltip("year:Q", format="d"),
-                 alt.Tooltip("gap_pct:Q", title="gap, % of the mirror figure", format="+,.1f"),
-                 alt.Tooltip("reported_usd_mn:Q", title=f"as {rn} reports, USD mn", format=",.1f"),
-                 alt.Tooltip("mirror_usd_mn:Q", title=f"as {pn} reports, USD mn", format=",.1f"),
-                 alt.Tooltip("clipped:N", title="axis")],
     )
-    y = alt.Y("shown:Q", title="gap, percent", scale=alt.Scale(domain=[-bound, bound], nice=False))
-    lines = base.mark_line(point=True).encode(y=y)
     zero = alt.Chart(alt.Data(values=[{"zero": 0}])).mark_rule(color="#888").encode(y="zero:Q")
-    chart = alt.layer(zero, lines, _clip_marks(base, "gap_pct")).properties(width=WIDTH, height=HEIGHT)
+    chart = alt.layer(zero, *series_lines(base, tips, clipped=True),
+                      _clip_marks(base.encode(tooltip=[*tips, AXIS_TIP]))).properties(width=WIDTH, height=HEIGHT)
     return Block("mirror-gap", "Mirror gap: what each side records for the same goods", reading, chart, rows,
                  ctx.source_credit(ctx.trade_source), f"percent of {pn}'s mirror figure",
                  columns=["year", "series", "gap_pct", "reported_usd_mn", "mirror_usd_mn", "clipped"])
