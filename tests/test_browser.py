@@ -87,8 +87,10 @@ def test_hovering_a_mark_shows_its_figure(report):
     chn = hover_tooltip(report, point("turnover", "symbol", year=2019, series="as China reports (mirror)"))
     assert "as China reports (mirror)" in chn and "1,477.2" in chn
     # a growth rate off the scale is drawn at the edge; its tooltip tells the true value
-    old = hover_tooltip(report, point("growth", "rect", year=1993, series="as Azerbaijan reports"))
-    assert "+870.5" in old and "▲ off the scale" in old
+    bar = hover_tooltip(report, point("growth", "rect", year=1993, series="as Azerbaijan reports"))
+    assert "+870.5" in bar and "axis" not in bar and "undefined" not in bar
+    marker = hover_tooltip(report, point("growth", "text", year=1993, series="as Azerbaijan reports"))
+    assert "+870.5" in marker and "▲ off the scale" in marker
     recent = hover_tooltip(report, point("growth", "rect", year=2020, series="as China reports (mirror)"))
     assert "−12.2" in recent and "axis" not in recent and "undefined" not in recent  # d3 writes U+2212 minus
     gap = hover_tooltip(report, point("mirror-gap", "symbol", year=2019, series="Azerbaijan's imports vs China's exports"))

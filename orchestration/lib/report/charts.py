@@ -86,22 +86,13 @@ def year_x(**axis) -> alt.X:
     return alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1, **axis), scale=alt.Scale(zero=False, nice=False))
 
 
-AXIS_TIP = alt.Tooltip("clipped:N", title="axis")
+AXIS_TIP = alt.Tooltip("clipped:N", title="axis")  # only on the ▲/▼ markers: the other figures have no 'clipped'
 
 
-def clip_tooltips(chart: alt.Chart, tooltip: list) -> list[alt.Chart]:
-    """The chart as two layers: figures on the scale with ``tooltip``, figures off it with an 'axis' line
-    added (one layer would print 'undefined' for the figures on the scale)."""
-    return [chart.transform_filter("!datum.clipped").encode(tooltip=tooltip),
-            chart.transform_filter("datum.clipped").encode(tooltip=[*tooltip, AXIS_TIP])]
-
-
-def series_lines(base: alt.Chart, tooltip: list, clipped: bool = False) -> list[alt.Chart]:
-    """A line per series and a point on it per figure, both with the figure's tooltip (Vega shows a
-    line's tooltip for the vertex under the pointer; the point makes that vertex easy to hit)."""
-    line = base.mark_line().encode(tooltip=tooltip)
-    points = base.mark_circle(size=36, opacity=1)
-    return [line, *(clip_tooltips(points, tooltip) if clipped else [points.encode(tooltip=tooltip)])]
+def series_lines(base: alt.Chart, tooltip: list) -> alt.Chart:
+    """A line per series with a point per figure, both with the figure's tooltip (Vega shows a line's
+    tooltip for the vertex under the pointer; the point makes that vertex easy to hit)."""
+    return base.mark_line(point=alt.OverlayMarkDef(filled=True, size=36)).encode(tooltip=tooltip)
 
 
 # ---- charts ---------------------------------------------------------------------------------
@@ -135,7 +126,7 @@ def turnover(ctx: Context) -> Block | None:
         y=alt.Y("value_usd_mn:Q", title="USD mn"),
         color=alt.Color("series:N", scale=side_scale(ctx), legend=legend()),
     )
-    chart = alt.layer(*series_lines(base, [
+    chart = (series_lines(base, [
         alt.Tooltip("series:N", title="trade"), alt.Tooltip("year:Q", format="d"),
         alt.Tooltip("value_usd_mn:Q", title="USD mn", format=",.1f")])).properties(width=WIDTH, height=HEIGHT)
     return Block("turnover", "Trade turnover as each side reports it", reading, chart, rows,
@@ -173,7 +164,7 @@ def exports_imports(ctx: Context) -> Block | None:
         y=alt.Y("value_usd_mn:Q", title="USD mn"),
         color=alt.Color("series:N", scale=side_scale(ctx), legend=legend()),
     )
-    chart = alt.layer(*series_lines(base, [
+    chart = (series_lines(base, [
         alt.Tooltip("recorded_as:N", title="figure"), alt.Tooltip("series:N", title="statistics"),
         alt.Tooltip("year:Q", format="d"), alt.Tooltip("value_usd_mn:Q", title="USD mn", format=",.1f")],
     )).properties(width=WIDTH // 2 - 30, height=HEIGHT).facet(
@@ -216,7 +207,7 @@ def share(ctx: Context) -> Block | None:
         color=alt.Color("measure:N", scale=alt.Scale(domain=list(_MEASURE.values()), range=PALETTE[:3]), legend=legend()),
     )
     title = f"{ctx.pn}'s share of {ctx.rn}'s"
-    chart = alt.layer(*series_lines(base, [
+    chart = (series_lines(base, [
         alt.Tooltip("measure:N", title=title), alt.Tooltip("year:Q", format="d"),
         alt.Tooltip("share_pct:Q", title="share, %", format=".2f"), alt.Tooltip("rank:Q", title="rank")],
     )).properties(width=WIDTH, height=HEIGHT)
@@ -244,7 +235,7 @@ def rank(ctx: Context) -> Block | None:
         y=alt.Y("rank:Q", title="rank (1 = largest)", scale=alt.Scale(reverse=True, zero=False, domainMin=1)),
         color=alt.Color("measure:N", scale=alt.Scale(domain=list(_MEASURE.values()), range=PALETTE[:3]), legend=legend()),
     )
-    chart = alt.layer(*series_lines(base, [
+    chart = (series_lines(base, [
         alt.Tooltip("measure:N", title="rank by"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("rank:Q", title="rank"),
         alt.Tooltip("share_pct:Q", title="share, %", format=".2f")],
     )).properties(width=WIDTH, height=HEIGHT)
@@ -290,7 +281,7 @@ def growth(ctx: Context) -> Block | None:
             alt.Tooltip("prev_value_usd_mn:Q", title="previous year, USD mn", format=",.1f"),
             alt.Tooltip("value_usd_mn:Q", title="this year, USD mn", format=",.1f")]
     bars = base.mark_bar().encode(y=alt.Y("shown:Q", title="percent change", scale=alt.Scale(domain=[-bound, bound], nice=False)))
-    chart = alt.layer(*clip_tooltips(bars, tips), _clip_marks(base.encode(tooltip=[*tips, AXIS_TIP]))
+    chart = alt.layer(bars.encode(tooltip=tips), _clip_marks(base.encode(tooltip=[*tips, AXIS_TIP]))
                       ).properties(width=WIDTH, height=HEIGHT)
     return Block("growth", "Year-on-year growth of turnover", reading, chart, rows,
                  ctx.source_credit(ctx.trade_source), "percent change on the previous year",
@@ -337,7 +328,7 @@ def mirror_gap(ctx: Context) -> Block | None:
         color=alt.Color("series:N", scale=scale, legend=legend()),
     )
     zero = alt.Chart(alt.Data(values=[{"zero": 0}])).mark_rule(color="#888").encode(y="zero:Q")
-    chart = alt.layer(zero, *series_lines(base, tips, clipped=True),
+    chart = alt.layer(zero, series_lines(base, tips),
                       _clip_marks(base.encode(tooltip=[*tips, AXIS_TIP]))).properties(width=WIDTH, height=HEIGHT)
     return Block("mirror-gap", "Mirror gap: what each side records for the same goods", reading, chart, rows,
                  ctx.source_credit(ctx.trade_source), f"percent of {pn}'s mirror figure",

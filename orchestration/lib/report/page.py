@@ -8,7 +8,6 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
-import altair as alt
 import duckdb
 
 from orchestration.lib.report import vega
@@ -17,6 +16,12 @@ from orchestration.lib.report.context import Context
 
 ASSETS = Path(__file__).with_name("assets")
 FONT = "system-ui, -apple-system, Segoe UI, sans-serif"
+CONFIG = {  # Vega-Lite config of every chart
+    "font": FONT,
+    "view": {"stroke": None},
+    "axis": {"labelFontSize": 11, "titleFontSize": 11, "gridColor": "#eee"},
+    "legend": {"labelFontSize": 12},
+}
 
 
 def blocks(ctx: Context) -> list[Block]:
@@ -26,15 +31,15 @@ def blocks(ctx: Context) -> list[Block]:
 
 def spec_of(block: Block, *, titled: bool = False) -> dict:
     """The chart's Vega-Lite spec (data inline), with the page's fonts and an accessible description;
-    ``titled`` adds the title, source and unit to the chart itself (for a picture without the page)."""
-    chart = block.chart.properties(description=f"{block.title}. {block.reading}")
+    ``titled`` adds the title, source and unit to the chart itself (for a picture without the page).
+
+    Description, title, config and data are set on the dict: each altair call would copy the chart."""
+    spec = block.chart.to_dict(validate=False)
+    spec["description"] = f"{block.title}. {block.reading}"
     if titled:
-        chart = chart.properties(title=alt.TitleParams(
-            block.title, subtitle=[f"Source: {block.source}.", f"Unit: {block.unit}."], anchor="start"))
-    chart = chart.configure(
-        font=FONT, view={"stroke": None}
-    ).configure_axis(labelFontSize=11, titleFontSize=11, gridColor="#eee").configure_legend(labelFontSize=12)
-    spec = chart.to_dict(validate=False)
+        spec["title"] = {"text": block.title, "subtitle": [f"Source: {block.source}.", f"Unit: {block.unit}."],
+                         "anchor": "start"}
+    spec["config"] = {**spec.get("config", {}), **CONFIG}
     spec.setdefault("datasets", {})["rows"] = block.rows
     return spec
 
