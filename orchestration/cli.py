@@ -4,7 +4,7 @@
                               (--incremental: reload only changed files; --timings: print each
                               Dagster step's wall seconds and write <warehouse dir>/build_timings.json)
     corridor check            load raw/ and run the source checks only (nothing is published)
-    corridor report [--pair]  the corridor report (HTML, offline) for a pair
+    corridor report [--pair]  the corridor report (HTML, offline) for a pair; --png: a picture per chart
     corridor claims check F   find the figures quoted in a text and check them against the warehouse
     corridor docs [--serve]   the dbt docs site as one HTML file next to the warehouse
     corridor fetch API ...    download from UN Comtrade / IMF SDMX into raw/ (needs network)
@@ -352,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--serve", action="store_true", help="serve the site on http://127.0.0.1:PORT")
     p.add_argument("--port", type=int, default=8080, help="port to serve on (default 8080; 0 = any free port)")
     p.set_defaults(func=cmd_docs)
-    p = sub.add_parser("report", help="render the corridor report (static HTML, offline)",
+    p = sub.add_parser("report", help="render the corridor report (interactive HTML, works offline)",
                        description="Render the report of a reporter-partner pair from the published warehouse to "
                        "<warehouse dir>/report/<PAIR>/index.html. Every build renders the focus corridor.",
                        epilog="examples:\n  corridor report                 # the focus corridor (CORRIDOR_FOCUS)\n"
