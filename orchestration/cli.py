@@ -256,9 +256,12 @@ def docs(
                 pass
 
 
-@app.command(epilog="Examples: corridor report · corridor report --pair CHN-AZE")
-def report(pair: Annotated[Optional[str], typer.Option(help="REPORTER-PARTNER ISO3 codes (default: CORRIDOR_FOCUS)")] = None) -> None:
-    """Render the corridor report (offline HTML) of a pair from the published warehouse."""
+@app.command(epilog="Examples: corridor report · corridor report --pair CHN-AZE · corridor report --png")
+def report(
+    pair: Annotated[Optional[str], typer.Option(help="REPORTER-PARTNER ISO3 codes (default: CORRIDOR_FOCUS)")] = None,
+    png: Annotated[bool, typer.Option("--png", help="also write each chart as a PNG beside index.html (for slides)")] = False,
+) -> None:
+    """Render the corridor report (offline HTML, interactive charts) of a pair from the published warehouse."""
     from orchestration import constants
     from orchestration.lib.report import write_report
 
@@ -268,7 +271,7 @@ def report(pair: Annotated[Optional[str], typer.Option(help="REPORTER-PARTNER IS
         raise Failed(f"--pair {pair!r}: expected two ISO3 codes like GEO-CHN", 2)
     target = _published(constants)
     try:
-        path = write_report(target, parts[0], parts[1], target.parent / "report")
+        path = write_report(target, parts[0], parts[1], target.parent / "report", pictures=png)
     except ValueError as exc:
         raise Failed(str(exc)) from None
     out.print(f"report: {path}")

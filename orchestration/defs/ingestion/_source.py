@@ -272,10 +272,12 @@ def standard_checks(spec: SourceSpec) -> list[Check]:
               lambda: e().ExpectTableColumnsToMatchSet(column_set=[*spec.row_schema, "load_id"], exact_match=False),
               blocking=True, sql="select * from {table} limit 0"),
         Check(f"{spec.name}_files_lose_few_figures",
-              f"no file (sheet) loses more than {rule('max_quarantined_share'):.0%} of its figures to quarantine for "
-              "values that cannot be read (a systemic fault: a changed layout, unit or number format)",
+              f"no file (sheet) loses more than {rule('max_quarantined_share'):.0%} of its figures (and at least "
+              f"{rule('max_quarantined_min_figures')}) to quarantine for values that cannot be read (a systemic fault: "
+              "a changed layout, unit or number format)",
               lambda: e().ExpectColumnValuesToBeBetween(column="quarantined_share", max_value=rule("max_quarantined_share")),
-              blocking=True, key=("file", "sheet", "figures", "quarantined"), sql=LOSS_SQL),
+              blocking=True, key=("file", "sheet", "figures", "quarantined"), sql=LOSS_SQL,
+              params=lambda: [rule("max_quarantined_min_figures")]),
         Check(f"{spec.name}_values_readable",
               "every value of every current file could be read (each one that could not is in audit.quarantine "
               "with its file, sheet, row, column and reason; warns naming them)",
@@ -322,7 +324,7 @@ select l.file, coalesce(lost.sheet, kept.sheet) as sheet,
        coalesce(lost.quarantined, 0) / (coalesce(kept.loaded, 0) + coalesce(lost.quarantined, 0)) as quarantined_share
 from lost full join kept on kept.load_id = lost.load_id and kept.sheet is not distinct from lost.sheet
 join loads l on l.load_id = coalesce(lost.load_id, kept.load_id)
-where lost.quarantined > 0
+where lost.quarantined >= ?
 """
 
 UNREADABLE_SQL = """
