@@ -375,13 +375,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("corridor: interrupted; the published warehouse is unchanged")
         return 130
-    except Exception as exc:  # click's usage errors, and the last line of defence
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+    except Exception as exc:  # click's usage errors (typer carries its own click), and the last line of defence
+        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
+            exc.show()  # a usage error: click's own message, exit code 2
             return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
+        if type(exc).__name__ == "Abort":
             return 130
         if os.environ.get("CORRIDOR_DEBUG"):
             raise

@@ -113,21 +113,14 @@ def reference_resolver(conn) -> Resolver:
     ).pl()
     if crosswalk.is_empty():
         raise dg.Failure("raw.country_names is empty: materialise the reference assets first")
-    aliases = conn.sql(
-        f"""
-        select 'comtrade' as vocabulary, cast(comtrade_code as varchar) as source_code, iso3 as code,
-               cast(null as varchar) as entity_type
-        from raw.comtrade_country_codes where iso3 is not null and {CURRENT.format(table='raw.comtrade_country_codes')}
-        union all
-        select 'imf', iso2, iso3, null from raw.country_codes
-        where iso2 is not null and {CURRENT.format(table='raw.country_codes')}
-        union all
-        select vocabulary, source_code, code, entity_type from raw.source_area_codes
-        where {CURRENT.format(table='raw.source_area_codes')}
-        """
-    ).pl()
-    # a source's own code list overrides the ISO-derived one (Comtrade 849 -> UMI, not unmapped)
-    aliases = aliases.reverse().unique(["vocabulary", "source_code"], keep="first")
+    from orchestration.lib.connectors.areas import assemble_aliases
+
+    def current(table: str, columns: str) -> pl.DataFrame:
+        return conn.sql(f"select {columns} from {table} where " + CURRENT.format(table=table)).pl()
+
+    aliases = assemble_aliases(current("raw.comtrade_country_codes", "comtrade_code, iso3"),
+                               current("raw.country_codes", "iso2, iso3"),
+                               current("raw.source_area_codes", "vocabulary, source_code, code, entity_type"))
     version = conn.execute(
         "select string_agg(file_sha256, ',' order by file) from audit.load_log where is_current and target_table in "
         "('raw.country_names', 'raw.country_codes', 'raw.comtrade_country_codes', 'raw.source_area_codes')"

@@ -134,16 +134,11 @@ def _parsed(parse, path: Path) -> pl.DataFrame:
         raise ConfigError(f"{path.parent}/{exc} (the code tables are needed to translate country codes)") from None
 
 
-def area_aliases(raw_dir: Path) -> pl.DataFrame:
+def assemble_aliases(comtrade: pl.DataFrame, iso: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
     """``vocabulary, source_code, code, entity_type``: every API code and the Corridor code it stands
-    for, as the loader's resolver assembles them: the ISO-derived codes (Comtrade: the BACI list's
-    ISO3; IMF: ISO alpha-2), overridden per (vocabulary, source_code) by source_area_codes.csv."""
-    from orchestration.lib.reference import parse_comtrade_codes, parse_country_codes, parse_source_area_codes
-
-    reference = Path(raw_dir)
-    comtrade = _parsed(parse_comtrade_codes, reference / COMTRADE_CODES)
-    iso = _parsed(parse_country_codes, reference / ISO_CODES)
-    areas = _parsed(parse_source_area_codes, reference / AREA_CODES)
+    for — the ISO-derived codes (Comtrade: the BACI list's ISO3; IMF: ISO alpha-2), overridden per
+    (vocabulary, source_code) by source_area_codes.csv. The one assembly: the loader's resolver
+    (from the loaded reference tables) and the fetch commands (from the files) both call it."""
     parts = [
         comtrade.filter(pl.col("iso3").is_not_null()).select(
             pl.lit("comtrade").alias("vocabulary"), pl.col("comtrade_code").cast(pl.String).alias("source_code"),
@@ -151,10 +146,20 @@ def area_aliases(raw_dir: Path) -> pl.DataFrame:
         iso.filter(pl.col("iso2").is_not_null() & (pl.col("iso2") != "")).select(
             pl.lit("imf").alias("vocabulary"), pl.col("iso2").alias("source_code"), pl.col("iso3").alias("code"),
             pl.lit(None, pl.String).alias("entity_type")),
-        areas.select("vocabulary", "source_code", "code", "entity_type"),
+        areas.select("vocabulary", pl.col("source_code").cast(pl.String), "code", "entity_type"),
     ]
     # a source's own code list overrides the ISO-derived one (Comtrade 849 -> UMI, not unmapped)
     return pl.concat(parts).reverse().unique(["vocabulary", "source_code"], keep="first", maintain_order=True).reverse()
+
+
+def area_aliases(raw_dir: Path) -> pl.DataFrame:
+    """:func:`assemble_aliases` from the reference files of a raw folder (read with the loader's parsers)."""
+    from orchestration.lib.reference import parse_comtrade_codes, parse_country_codes, parse_source_area_codes
+
+    reference = Path(raw_dir)
+    return assemble_aliases(_parsed(parse_comtrade_codes, reference / COMTRADE_CODES),
+                            _parsed(parse_country_codes, reference / ISO_CODES),
+                            _parsed(parse_source_area_codes, reference / AREA_CODES))
 
 
 def area_table(api: str, raw_dir: Path) -> dict[str, str]:
