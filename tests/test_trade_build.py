@@ -339,3 +339,26 @@ def test_fact_marts_are_views_and_the_manifest_counts_them(built_warehouse):
     counts = json.loads((built_warehouse.parent / "corridor.json").read_text())["row_counts"]
     assert counts["marts.fct_trade_flows"] == counts["marts.fct_trade_flows_history"] == CURRENT_TRADE_ROWS
     assert counts["marts.partner_shares"] == 35309
+
+
+def test_a_sheet_that_loses_its_figures_blocks_publishing(tmp_path):
+    """Every figure of one sheet written with a decimal comma ("19635,75"): a systemic fault (a changed
+    number format), not a few bad cells. The build stops before the marts; nothing is published."""
+    raw = copy_raw(tmp_path / "raw")
+    workbook = raw / "imf_dots" / "DOTS_13.xlsx"
+    wb = openpyxl.load_workbook(workbook)
+    ws = wb[EXPORTS]
+    changed = 0
+    for row in ws.iter_rows(min_row=8, min_col=3):
+        for cell in row:
+            if isinstance(cell.value, (int, float)):
+                cell.value = f"{cell.value:.2f}".replace(".", ",")
+                changed += 1
+    wb.save(workbook)
+    assert changed > 2000
+    result = build(tmp_path / "warehouse", raw)
+    assert not result.success and not result.published
+    failed = {c.name: c.metadata for c in result.failed_checks}
+    keys = failed["raw/imf_dots:imf_dots_files_lose_few_figures"]["offending_keys"]
+    assert [(k["file"], k["sheet"]) for k in keys] == [("imf_dots/DOTS_13.xlsx", EXPORTS)]
+    assert not (tmp_path / "warehouse" / "corridor.duckdb").exists()
