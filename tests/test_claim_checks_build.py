@@ -1,10 +1,7 @@
-"""End to end: build the whole warehouse into a temporary folder and check marts.claim_checks."""
+"""End to end: the session's whole-warehouse build (conftest), and marts.claim_checks in it."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -15,15 +12,9 @@ DOCUMENTS = REPO / "raw" / "claims" / "documents"
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("claims_build")
-    path = root / "corridor.duckdb"
-    env = {**os.environ, "CORRIDOR_WAREHOUSE": str(path), "DBT_TARGET_PATH": str(root / "target")}
-    env.pop("CORRIDOR_BUILD_DB", None)
-    proc = subprocess.run([sys.executable, "-m", "orchestration.cli", "build"], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    return path
+def warehouse(built_warehouse) -> Path:
+    """The session's build of raw/ (conftest): claim_checks is a mart of every build."""
+    return built_warehouse
 
 
 @pytest.fixture(scope="module")
