@@ -1,7 +1,7 @@
 """The country crosswalk: source names → Corridor entity codes.
 
 ``raw/reference/country_names.csv`` maps every country/area name a source writes (IMF DOTS, UNCTAD,
-press figures, ISO/UN short names) to a 3-letter code and an entity type:
+press figures, ISO/UN short names, UN Comtrade names, a carrier's short labels) to a 3-letter code and an entity type:
 
 * ``country``     — ISO 3166-1 alpha-3 (plus XKX for Kosovo);
 * ``historical``  — ISO 3166-3 former code where one exists (SUN, CSK, DDR, YUG, SCG, ANT, YMD), else a
@@ -26,7 +26,7 @@ from orchestration.lib.errors import SourceFileError
 
 COLUMNS: tuple[str, ...] = ("name", "code", "entity_type", "iso3", "vocabulary", "note")
 ENTITY_TYPES: frozenset[str] = frozenset({"country", "aggregate", "unspecified", "historical"})
-VOCABULARIES: frozenset[str] = frozenset({"imf", "unctad", "press", "iso", "comtrade"})
+VOCABULARIES: frozenset[str] = frozenset({"imf", "unctad", "press", "iso", "comtrade", "carrier"})
 
 _WS = re.compile(r"\s+")
 _CODE = re.compile(r"^[A-Z]{3}$")
@@ -137,3 +137,21 @@ class Resolver:
             .join(lookup.rename({column: "__name"}), on="__name", how="left", maintain_order="left")
             .drop("__name")
         )
+
+    def resolve_names(self, df: pl.DataFrame, columns: dict[str, str], file: str, reason: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Resolve every name column of ``columns`` (name column -> code prefix, e.g.
+        ``{"reporter_name": "reporter"}``) and split the rows: those whose names all resolve (with
+        ``<prefix>_code`` / ``<prefix>_type`` added), and a quarantine frame (one entry per unknown
+        name of a row: ``file``, ``row`` from ``source_row``, the name column, the name, ``reason``)."""
+        for column, prefix in columns.items():
+            df = self.resolve_frame(df, column, prefix)
+        known = pl.all_horizontal(pl.col(f"{prefix}_code").is_not_null() for prefix in columns.values())
+        unknown = df.filter(~known)
+        quarantine = pl.concat([
+            unknown.filter(pl.col(f"{prefix}_code").is_null()).select(
+                file=pl.lit(file), sheet=pl.lit(None, pl.String), row=pl.col("source_row").cast(pl.Int64),
+                column=pl.lit(column.removesuffix("_name")), raw_value=pl.col(column).cast(pl.String), reason=pl.lit(reason),
+            )
+            for column, prefix in columns.items()
+        ]).sort("row", "column")
+        return df.filter(known), quarantine

@@ -26,6 +26,9 @@ SOURCE_FOLDERS: dict[str, list[str]] = {
     "fdi_releases": ["raw/fdi_flows"],
     "registry_counts": ["raw/company_counts"],
     "registry_companies": ["raw/company_records"],
+    "imf_imts": ["raw/imf_imts"],
+    "comtrade_matrix": ["raw/comtrade_matrix"],
+    "fdi_cdis": ["raw/fdi_cdis"],
     # landing zones of the API connectors (`corridor fetch comtrade|imf`)
     "comtrade": ["raw/comtrade_flows"],
     "imf_sdmx": ["raw/imts_flows"],

@@ -19,6 +19,7 @@ renamed as (
         unit_as_published,
         basis,
         url,
+        release,
         file as source_file,
         file_sha256,
         source_row,
