@@ -24,6 +24,8 @@ def test_raw_staging_and_marts_assets_exist(repo):
         "raw/fdi_flows", "raw/company_counts", "raw/company_records", "raw/claims",
         "marts/fdi_by_origin", "marts/company_registry", "marts/claim_checks", "marts/corridor_summary",
         "marts/fct_trade_flows_history", "warehouse/corridor", "warehouse/docs", "warehouse/report",
+        "raw/imf_imts", "raw/comtrade_matrix", "raw/fdi_cdis", "staging/stg_imf_imts__trade_flows",
+        "staging/stg_comtrade_matrix__trade_flows", "staging/stg_fdi_cdis__positions", "marts/fdi_mirror",
     ]:
         assert key in found, key
 
@@ -41,6 +43,12 @@ def test_trade_checks_are_blocking(repo):
     ("raw/fdi_flows", ["fdi_required_columns_present", "fdi_year_in_range", "fdi_key_unique", "fdi_country_names_known", "fdi_unit_is_declared"]),
     ("raw/company_counts", ["registry_active_not_above_registered", "registry_dates_not_in_future", "registry_country_codes_known"]),
     ("raw/claims", ["claims_metric_known", "claims_unit_known", "claims_period_parseable", "claims_country_codes_known", "claims_id_unique"]),
+    ("raw/imf_imts", ["imf_imts_required_columns_present", "imf_imts_value_non_negative", "imf_imts_year_in_range",
+                      "imf_imts_key_unique", "imf_imts_country_names_known"]),
+    ("raw/comtrade_matrix", ["comtrade_matrix_required_columns_present", "comtrade_matrix_value_non_negative",
+                             "comtrade_matrix_year_in_range", "comtrade_matrix_key_unique", "comtrade_matrix_country_names_known"]),
+    ("raw/fdi_cdis", ["fdi_cdis_required_columns_present", "fdi_cdis_year_in_range", "fdi_cdis_key_unique",
+                      "fdi_cdis_values_in_millions"]),
 ])
 def test_every_source_has_blocking_checks(repo, asset, names):
     key = dg.AssetKey.from_user_string(asset)
