@@ -29,7 +29,7 @@ from orchestration.lib.warehouse import LINEAGE_SCHEMA, ensure_table
 
 ASSET_KEY = dg.AssetKey(["raw", "comtrade_matrix"])
 PARSER_VERSION = "comtrade_matrix/1"
-FIRST_YEAR = 1948
+FIRST_YEAR = 1962  # the first UN Comtrade year
 NAMES = {"reporter_name": "reporter", "partner_name": "partner"}
 RESOLVED_SCHEMA = {**comtrade_matrix.ROW_SCHEMA, "reporter_code": pl.String, "reporter_type": pl.String,
                    "partner_code": pl.String, "partner_type": pl.String}
