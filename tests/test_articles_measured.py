@@ -7,6 +7,8 @@ a statistical claim is a true positive when its span overlaps a labelled statist
 
 from __future__ import annotations
 
+import re
+
 import csv
 from pathlib import Path
 
@@ -152,7 +154,8 @@ def test_2018_turnover_confirmed_by_what_azerbaijan_reports(reports):
 def test_2024_turnover_consistent_with_official_statements(reports):
     c = _checked(reports["raw/claims/documents/000_89a053709fc8d48a.txt"], "USD 3.744 billion")
     assert c.judgement.verdict == "consistent"
-    assert c.judgement.repeats.claim_id == "press-trade-33"
+    # the President's figure, as two press files carry it (Vestnik Kavkaza; newsvoice.se citing president.az)
+    assert c.judgement.repeats.claim_id in ("press-trade-33", "press-2125-11")
     assert c.judgement.ledger_claim.claim_id == "seed000-01"
     assert "no statistic covers 2024" in c.judgement.why
     growth = _checked(reports["raw/claims/documents/000_89a053709fc8d48a.txt"], "20.7 percent")
@@ -164,12 +167,12 @@ def test_2024_figures_of_another_series_conflict(reports):
     report = reports["raw/claims/documents/002_07563a71f6f5b523.txt"]
     level = _checked(report, "2.46 billion US dollars")
     assert level.judgement.verdict == "conflicts"
-    assert "34 % below the USD 3.744 bn stated for 2024 (press-trade-33" in level.judgement.why
+    assert re.search(r"34 % below the USD 3\.744 bn stated for 2024 \((press-trade-33|press-2125-11)", level.judgement.why)
     assert "USD 3.0 bn stated for Jan–Oct 2024 alone" in level.judgement.why
     growth = _checked(report, "43%")
     assert growth.judgement.verdict == "conflicts"
     assert '"over 43%" does not follow from the levels' in growth.judgement.why
-    assert "growth stated for 2023 (43.5 %, press-trade-26)" in growth.judgement.why
+    assert re.search(r"growth stated for 2023 \(43\.5 %, (press-trade-26|press-2125-10)\)", growth.judgement.why)
 
 
 def test_seed_002_summary(reports):

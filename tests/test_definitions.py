@@ -15,8 +15,9 @@ def keys(repo) -> set[str]:
     return {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
 
 
-SOURCES = ["imf_dots", "comtrade", "imf_sdmx", "fdi_unctad", "fdi_releases", "registry_counts", "registry_companies",
-           "claims", "country_names", "country_codes", "comtrade_country_codes", "source_area_codes"]
+SOURCES = ["imf_dots", "comtrade", "imf_sdmx", "imf_imts", "comtrade_matrix", "fdi_unctad", "fdi_releases", "fdi_cdis",
+           "registry_counts", "registry_companies", "claims", "country_names", "country_codes", "comtrade_country_codes",
+           "source_area_codes"]
 
 
 def test_raw_staging_and_marts_assets_exist(repo):
@@ -27,6 +28,8 @@ def test_raw_staging_and_marts_assets_exist(repo):
         "marts/fct_trade_flows", "marts/partner_shares", "marts/trade_growth", "marts/mirror_gaps", "marts/dim_countries",
         "marts/fdi_by_origin", "marts/company_registry", "marts/claim_checks", "marts/corridor_summary",
         "marts/fct_trade_flows_history", "warehouse/corridor", "warehouse/docs", "warehouse/report",
+        "raw/imf_imts", "raw/comtrade_matrix", "raw/fdi_cdis", "staging/stg_imf_imts__trade_flows",
+        "staging/stg_comtrade_matrix__trade_flows", "staging/stg_fdi_cdis__positions", "marts/fdi_mirror",
     ]:
         assert key in found, key
 

@@ -93,8 +93,8 @@ def test_readings_are_computed_from_the_data(found):
     assert found["fdi"].reading == ("UNCTAD bilateral FDI records USD 10 mn of inflows from China over 2001–2012, "
                                     "the largest USD 8.0 mn in 2008.")
     assert found["companies"].reading.startswith("Latest published count (2025-04-22): 375 registered, 298 active")
-    assert found["claims"].reading == ("66 figures quoted about Azerbaijan–China, checked against the warehouse: "
-                                       "9 confirmed, 15 consistent, 6 conflicts, 36 unverifiable.")
+    assert found["claims"].reading == ("86 figures quoted about Azerbaijan–China, checked against the warehouse: "
+                                       "12 confirmed, 21 consistent, 8 conflicts, 45 unverifiable.")
 
 
 def test_turnover_csv_is_each_sides_published_figure(found, conn):
@@ -234,7 +234,7 @@ def test_claims_table_names_every_publisher(found, page, conn):
     rows = re.findall(r'<tr data-verdict="(\w+)" data-claim="([\w-]+)">(.*?)</tr>', table)
     assert len(rows) == conn.execute(
         "select count(*) from marts.claim_checks where (reporter_iso3, partner_iso3) in (('AZE', 'CHN'), ('CHN', 'AZE'))"
-    ).fetchone()[0] == 66
+    ).fetchone()[0] == 86
     publishers = {claim: re.search(r'class="c-publisher"[^>]*>(?:<[^>]+>)?([^<]*)<', cells).group(1) for _, claim, cells in rows}
     assert "unknown" not in publishers.values()
     assert publishers["seed000-01"] == "not stated in the document"

@@ -163,6 +163,19 @@ def resolve_countries(columns: tuple[CountryColumn, ...], resolver: Resolver):
 
 # ---- the asset ----------------------------------------------------------------------------------
 
+def parser_fingerprint(parse) -> str:
+    """sha256 (12 hex) of the module the parser is defined in: a changed parser reloads its files,
+    even if nobody remembered to bump ``parser_version``."""
+    import hashlib
+    import inspect
+
+    try:
+        source = Path(inspect.getsourcefile(parse)).read_bytes()
+    except (TypeError, OSError):
+        return "unknown"
+    return hashlib.sha256(source).hexdigest()[:12]
+
+
 def source_files(spec: SourceSpec, raw_files: RawFilesResource, log) -> tuple[list[Path], list[str]]:
     """The files a source reads, and one line per file in its folder that it does not read (and why)."""
     if spec.releases == "fetched":
@@ -209,11 +222,11 @@ def source_defs(spec: SourceSpec) -> tuple[dg.AssetsDefinition, dg.AssetChecksDe
         if not files and spec.required:
             raise dg.Failure(f"{raw_files.path / spec.raw_folder}: no files matching {', '.join(spec.patterns)}")
         with warehouse.connect() as conn:
-            transform, context_version = None, spec.parser_version
+            transform, context_version = None, f"{spec.parser_version}+{parser_fingerprint(spec.parse)}"
             if spec.countries:
                 resolver = reference_resolver(conn)
                 transform = resolve_countries(spec.countries, resolver)
-                context_version = f"{spec.parser_version};{resolver.version}"
+                context_version = f"{context_version};{resolver.version}"
             report = load_files(conn, source=spec.name, table=spec.table, files=files, root=raw_files.path,
                                 parse=spec.parse, transform=transform, progress=context.log.debug,
                                 context_version=context_version)
