@@ -130,7 +130,7 @@ def visible_claims(browser: Browser, column: int | None = None):
 def test_claims_table_sorts_and_filters(report, conn):
     total = conn.execute("select count(*) from marts.claim_checks "
                          "where (reporter_iso3, partner_iso3) in (('AZE', 'CHN'), ('CHN', 'AZE'))").fetchone()[0]
-    assert len(visible_claims(report)) == total == 66
+    assert len(visible_claims(report)) == total == 86
     header = "document.querySelectorAll('#claims-table th button')[2]"  # "claimed"
     report.click(*report.center_of(header))
     values = [float(v) for v in visible_claims(report, 2)]
@@ -146,7 +146,7 @@ def test_claims_table_sorts_and_filters(report, conn):
                              ".map(tr => tr.textContent.toLowerCase())")
     assert shown and all("trend" in text for _, _, text in shown)
     assert hidden and not any("trend" in text for text in hidden)
-    assert report.evaluate("document.getElementById('claims-count').textContent") == f"{len(shown)} of 66 claims"
+    assert report.evaluate("document.getElementById('claims-count').textContent") == f"{len(shown)} of 86 claims"
 
     report.evaluate("(() => { const f = document.getElementById('claims-filter'); f.value = '';"
                     " f.dispatchEvent(new Event('input')); const s = document.getElementById('claims-verdict');"
@@ -154,7 +154,7 @@ def test_claims_table_sorts_and_filters(report, conn):
     conflicts = conn.execute("select count(*) from marts.claim_checks where verdict = 'conflicts' "
                              "and (reporter_iso3, partner_iso3) in (('AZE', 'CHN'), ('CHN', 'AZE'))").fetchone()[0]
     shown = visible_claims(report)
-    assert len(shown) == conflicts == 6 and {v for _, v, _ in shown} == {"conflicts"}
+    assert len(shown) == conflicts == 8 and {v for _, v, _ in shown} == {"conflicts"}
     assert "seed002-01" in {c for c, _, _ in shown}  # USD 2.46 bn, +43 % (AZERTAC)
 
 
