@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m orchestration.lib.report.vega  # cache the report's Vega JavaScript (a few seconds, once)
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -35,8 +35,10 @@ ROLLBACK = "import sys; from pathlib import Path; from orchestration.lib.publish
 
 
 def env_for(wh: Path, **extra) -> dict:
+    """The warehouse's own build file (beside it), dbt target and Dagster instance: nothing shared
+    with the session's in-process builds, which must not see a killed build's leftovers."""
     env = {**os.environ, "CORRIDOR_WAREHOUSE": str(wh), "DBT_TARGET_PATH": str(wh.parent / "target"),
-           "CORRIDOR_DOCS": "0", **extra}
+           "DAGSTER_HOME": str(wh.parent / "dagster_home"), "CORRIDOR_DOCS": "0", **extra}
     for name in ("CORRIDOR_BUILD_DB", "CORRIDOR_RAW", "CORRIDOR_FOCUS", "CORRIDOR_STORAGE_VERSION"):
         env.pop(name, None)
     return env
@@ -88,13 +90,13 @@ def lock_held(wh: Path) -> bool:
 
 @pytest.fixture(scope="module")
 def base(built_warehouse, tmp_path_factory):
-    """A private copy of the session build's warehouse folder (published file, manifest, kept
-    versions, build file); the session build's wall time; its marts' checksums."""
+    """A private copy of the session build's published warehouse (file, manifest, kept versions);
+    the session build's wall time; its marts' checksums."""
     src = built_warehouse.parent
     wh = tmp_path_factory.mktemp("serving") / "wh" / "corridor.duckdb"
-    (wh.parent / "build").mkdir(parents=True)
-    for rel in ("corridor.duckdb", "corridor.json", "build/corridor.duckdb"):
-        shutil.copyfile(src / rel, wh.parent / rel)
+    wh.parent.mkdir(parents=True)
+    for name in ("corridor.duckdb", "corridor.json"):
+        shutil.copyfile(src / name, wh.parent / name)
     shutil.copytree(src / "versions", wh.parent / "versions")
     seconds = json.loads((src / "build_timings.json").read_text())["total_s"]
     return wh, seconds, mart_checksums(wh)
@@ -118,9 +120,8 @@ def kill(proc: subprocess.Popen) -> None:
 
 def test_sigkill_at_any_point_leaves_the_published_warehouse_intact(base, tmp_path):
     wh, seconds, checksums = base
-    build_file = wh.parent / "build" / "corridor.duckdb"
-    v1_build = tmp_path / "build_v1.duckdb"  # the build as the runner makes it (publishing format)
-    shutil.copyfile(build_file, v1_build)
+    v1_build = tmp_path / "build_v1.duckdb"  # a complete build in the publishing format (as the runner makes it)
+    shutil.copyfile(wh, v1_build)
     v2_build = tmp_path / "build_v2.duckdb"  # a build in DuckDB 2.0's format: publishing converts it
     publish.convert(v1_build, v2_build, "v2.0.0")
     # (what runs, fault point or None, fraction of a full build's time to wait before SIGKILL)
@@ -135,7 +136,7 @@ def test_sigkill_at_any_point_leaves_the_published_warehouse_intact(base, tmp_pa
         before_bytes = wh.read_bytes()
         extra = {"CORRIDOR_FAULT_POINT": point, "CORRIDOR_FAULT_PAUSE": "120"} if point else {}
         if what == "build":
-            proc = start(wh, "build", **extra)
+            proc = start(wh, "build", "--full", **extra)
         elif what == "rollback":
             proc = start(wh, "-c", ROLLBACK, str(wh), **extra)
         else:
@@ -193,7 +194,7 @@ def test_16_readers_during_a_rebuild_see_one_published_version_each_time(base):
     threads = [threading.Thread(target=reader) for _ in range(READERS)]
     for t in threads:
         t.start()
-    proc = start(wh, "build")
+    proc = start(wh, "build", "--full")
     try:
         deadline = time.monotonic() + 120
         while not lock_held(wh) and proc.poll() is None and time.monotonic() < deadline:

@@ -1,11 +1,12 @@
 """The raw layer as Parquet files, so that another engine (Apache Spark) reads what DuckDB reads.
 
 :func:`export_raw` writes every table of the schema ``raw`` of a built DuckDB file, all rows
-(current and superseded versions: staging filters on ``is_current`` and the trade history needs
-every version), as::
+(current and superseded versions: staging keeps the rows of current loads and the trade history
+needs every version), and ``audit.load_log`` (the lineage of every load, which staging joins), as::
 
     <out>/<table>/source=<source>/year=<year>/data_0.parquet    tables with `source` and `year`
     <out>/<table>/data.parquet                                  the others (and empty tables)
+    <out>/_audit/load_log/data.parquet                          the load log (and the quarantine)
 
 Hive-style partition folders, so Spark (and DuckDB's ``read_parquet(..., hive_partitioning=true)``)
 read the partition columns back from the path. The dbt ``spark`` target registers each folder as
@@ -53,6 +54,11 @@ def export_raw(database: Path, out_dir: Path) -> dict[str, int]:
                 target.mkdir()
                 copy_relation(con, relation, target / "data.parquet", "parquet")
             written[table] = rows
+        for audit_table in ("load_log", "quarantine"):
+            target = out_dir / "_audit" / audit_table
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(parents=True)
+            written[f"_audit.{audit_table}"] = copy_relation(con, f"audit.{audit_table}", target / "data.parquet", "parquet")
     return written
 
 

@@ -278,9 +278,8 @@ def describe_build(conn: duckdb.DuckDBPyConnection) -> dict:
     files = conn.execute(
         """
         select target_table, file, file_sha256, rows_loaded, rows_quarantined
-        from audit.load_log l
-        where status = 'loaded'
-        qualify row_number() over (partition by target_table, file order by finished_at desc) = 1
+        from audit.load_log
+        where is_current
         order by target_table, file
         """
     ).fetchall()
@@ -290,7 +289,7 @@ def describe_build(conn: duckdb.DuckDBPyConnection) -> dict:
     ).fetchall()
     counts = {}
     for schema, name in tables:
-        where = " where is_current" if schema == "raw" else ""
+        where = " where load_id in (select load_id from audit.load_log where is_current)" if schema == "raw" else ""
         counts[f"{schema}.{name}"] = conn.execute(f'select count(*) from {schema}."{name}"{where}').fetchone()[0]
     return {
         "source_files": [

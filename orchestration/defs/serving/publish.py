@@ -37,7 +37,7 @@ def _check_summary(context: dg.AssetExecutionContext) -> dict:
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     target = constants.warehouse_path()
-    manifest = publish(Path(warehouse.path), target, checks=_check_summary(context), repo=constants.REPO_ROOT)
+    manifest = publish(warehouse.db_path, target, checks=_check_summary(context), repo=constants.REPO_ROOT)
     marts = {k.split(".", 1)[1]: v for k, v in manifest["row_counts"].items() if k.startswith("marts.")}
     previews = {}
     with warehouse.connect() as conn:

@@ -232,12 +232,12 @@ final as (
             when implied_agrees then
                 claimed_text || ' agrees with the levels stated: ' || level_text || ' (' || level_claim_id || ') against '
                 || prev_level_text || ' for ' || prev_year || ' (' || prev_level_claim_id
-                || case when prev_publisher <> 'unknown' then ', ' || prev_publisher else '' end || ') is ' || implied_text || '; the evidence is only other official statements, IMF DOTS in the warehouse ends in '
+                || case when prev_publisher not in ('unknown', 'not stated in the document') then ', ' || prev_publisher else '' end || ') is ' || implied_text || '; the evidence is only other official statements, IMF DOTS in the warehouse ends in '
                 || coalesce(cast(last_year as {{ dbt.type_string() }}), 'an earlier year') || '.'
             when implied_agrees is not null then
                 claimed_text || ' does not follow from the levels: ' || level_text || ' (' || level_claim_id || ') against '
                 || prev_level_text || ' stated for ' || prev_year || ' (' || prev_level_claim_id
-                || case when prev_publisher <> 'unknown' then ', ' || prev_publisher else '' end || ') is ' || implied_text
+                || case when prev_publisher not in ('unknown', 'not stated in the document') then ', ' || prev_publisher else '' end || ') is ' || implied_text
                 || case when rate_of_another_year then '; ' || claimed_text || ' matches the growth claimed for ' || same_rate_period
                     || ' (' || same_rate_text || ', ' || same_rate_claim_id || '): the growth rate belongs to another year''s series' else '' end
                 || '.'
