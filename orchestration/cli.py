@@ -349,8 +349,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return fetch_main(argv[1:])
     try:
-        app(args=argv, prog_name="corridor", standalone_mode=False)
-        return 0
+        code = app(args=argv, prog_name="corridor", standalone_mode=False)  # typer.Exit(n) comes back as n
+        return code if isinstance(code, int) else 0
     except Failed as exc:
         err.print(f"corridor: {exc}", markup=False)
         return exc.code
