@@ -158,8 +158,9 @@ def test_cbar_2024_total_and_united_kingdom(warehouse):
 
 def test_fdi_mart_row_counts(warehouse):
     counts = dict(warehouse.execute("select source, count(*) from marts.fdi_by_origin group by 1").fetchall())
-    # UNCTAD: 16 economies + Unspecified + World, 2001-2012; CBAR: 11 rows in 2023 and 2024
-    assert counts == {"unctad_fdi": 18 * 12, "cbar_press": 22}
+    # UNCTAD: 16 economies + Unspecified + World, 2001-2012; CBAR: 11 rows in 2023 and 2024;
+    # IMF CDIS: Azerbaijan's inward position from China 2009-2023, China's outward one 2018-2023
+    assert counts == {"unctad_fdi": 18 * 12, "cbar_press": 22, "imf_cdis": 15 + 6}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The country crosswalk: source names → Corridor entity codes.
 
 ``raw/reference/country_names.csv`` maps every country/area name a source writes (IMF DOTS, UNCTAD,
-press figures, ISO/UN short names) to a 3-letter code and an entity type:
+press figures, ISO/UN short names, UN Comtrade names, a carrier's short labels) to a 3-letter code and an entity type:
 
 * ``country``     — ISO 3166-1 alpha-3 (plus XKX for Kosovo);
 * ``historical``  — ISO 3166-3 former code where one exists (SUN, CSK, DDR, YUG, SCG, ANT, YMD), else a
@@ -26,7 +26,7 @@ from orchestration.lib.errors import SourceFileError
 
 COLUMNS: tuple[str, ...] = ("name", "code", "entity_type", "iso3", "vocabulary", "note")
 ENTITY_TYPES: frozenset[str] = frozenset({"country", "aggregate", "unspecified", "historical"})
-VOCABULARIES: frozenset[str] = frozenset({"imf", "unctad", "press", "iso", "comtrade"})
+VOCABULARIES: frozenset[str] = frozenset({"imf", "unctad", "press", "iso", "comtrade", "carrier"})
 
 _WS = re.compile(r"\s+")
 _CODE = re.compile(r"^[A-Z]{3}$")
