@@ -179,6 +179,10 @@ def run(
     started = time.perf_counter()
     constants.export_env()
     build_db = constants.build_db_path()
+    if not full and build_db.exists():
+        from orchestration.lib.warehouse import layout_is_current
+
+        full = not layout_is_current(build_db)  # a build file of an older Corridor: rebuilt, not migrated
     after = fingerprints()
     before = None if full else previous_inputs()
     changed = changed_folders(before, after)

@@ -49,3 +49,22 @@ def test_a_column_added_by_a_later_file_is_added_to_the_table(tmp_path):
         columns = [r[0] for r in conn.execute("select column_name from information_schema.columns "
                                               "where table_name = 't' order by ordinal_position").fetchall()]
         assert columns[:2] == ["key", "value"] and "extra" in columns and columns.count("extra") == 1
+
+
+def test_a_build_file_of_an_older_corridor_is_not_reused(tmp_path):
+    """The audit tables of an older layout (lineage on every row, no load_log.is_current): the runner
+    rebuilds from the raw files instead of writing into it."""
+    import duckdb
+
+    from orchestration.lib.warehouse import layout_is_current
+
+    old = tmp_path / "old.duckdb"
+    with duckdb.connect(str(old)) as conn:
+        conn.execute("create schema audit")
+        conn.execute("create table audit.load_log (load_id varchar, source varchar, target_table varchar, file varchar, "
+                     "file_sha256 varchar, status varchar, rows_read bigint, started_at timestamptz)")
+    assert not layout_is_current(old)
+    new = tmp_path / "new.duckdb"
+    with connect(new):
+        pass
+    assert layout_is_current(new)

@@ -93,6 +93,27 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def layout_is_current(path: Path) -> bool:
+    """Whether an existing build file has the audit tables this version of Corridor writes (a build
+    file of an older Corridor is rebuilt from the raw files rather than migrated: it holds nothing
+    the raw folder does not)."""
+    expected = {
+        "load_log": set(re.findall(r"^\s{4}(\w+) ", AUDIT_DDL.split("create table if not exists audit.load_log")[1].split(");")[0], re.M)),
+        "quarantine": set(re.findall(r"^\s{4}\"?(\w+)\"? ", AUDIT_DDL.split("create table if not exists audit.quarantine")[1].split(");")[0], re.M)),
+    }
+    try:
+        with duckdb.connect(str(path), read_only=True) as conn:
+            for table, columns in expected.items():
+                found = {r[0] for r in conn.execute(
+                    "select column_name from information_schema.columns where table_schema = 'audit' and table_name = ?",
+                    [table]).fetchall()}
+                if found and not columns <= found:
+                    return False
+    except duckdb.Error:
+        return False
+    return True
+
+
 @contextmanager
 def connect(path: Path, read_only: bool = False):
     """A DuckDB connection to the file at ``path`` (created with its audit schema if new)."""
