@@ -1,0 +1,74 @@
+-- Each reporter's trade with a country group (seed country_groups: Greater China = CHN + HKG + MAC;
+-- the EU as of each year), as the reporter reports it and as the group's members report it, per
+-- year and flow. The group's value is the sum over its members as of the year (a member on
+-- 31 December), the reporter itself excluded; both shares are of the reporter's own World total.
+with both_sides as (
+    select * from {{ ref('partner_shares_both_sides') }}
+),
+
+members as (
+    select * from {{ ref('int_country_group_members_dated') }}
+),
+
+grouped as (
+    select
+        b.source,
+        b.reporter_iso3,
+        b.year,
+        b.flow,
+        m.group_code,
+        max(m.group_name) as group_name,
+        max(b.reporter_total_usd) as reporter_total_usd,
+        max(b.mirror_total_usd) as mirror_total_usd,
+        sum(b.own_value_usd) as own_value_usd,
+        count(b.own_value_usd) as members_in_own_view,
+        sum(b.mirror_value_usd) as mirror_value_usd,
+        count(b.mirror_value_usd) as members_reporting
+    from both_sides b
+    join members m
+        on m.member_iso3 = b.partner_iso3
+        and (m.first_year is null or b.year >= m.first_year)
+        and (m.last_year is null or b.year <= m.last_year)
+    group by b.source, b.reporter_iso3, b.year, b.flow, m.group_code
+),
+
+group_years as (
+    select distinct source, reporter_iso3, year, group_code from grouped
+),
+
+member_counts as (
+    select g.source, g.reporter_iso3, g.year, g.group_code, count(*) as group_members
+    from group_years g
+    join members m
+        on m.group_code = g.group_code
+        and m.member_iso3 <> g.reporter_iso3
+        and (m.first_year is null or g.year >= m.first_year)
+        and (m.last_year is null or g.year <= m.last_year)
+    group by g.source, g.reporter_iso3, g.year, g.group_code
+),
+
+final as (
+    select
+        g.source,
+        g.reporter_iso3,
+        g.group_code,
+        g.group_name,
+        g.year,
+        g.flow,
+        c.group_members,
+        g.members_in_own_view,
+        g.members_reporting,
+        g.reporter_total_usd,
+        g.own_value_usd,
+        case when g.reporter_total_usd > 0 then 100.0 * g.own_value_usd / g.reporter_total_usd end as own_share_pct,
+        g.mirror_value_usd,
+        case when g.reporter_total_usd > 0 then 100.0 * g.mirror_value_usd / g.reporter_total_usd end as mirror_share_pct,
+        case when g.mirror_total_usd > 0 then 100.0 * g.mirror_value_usd / g.mirror_total_usd end
+            as mirror_share_of_reporting_pct
+    from grouped g
+    join member_counts c
+        on c.source = g.source and c.reporter_iso3 = g.reporter_iso3 and c.year = g.year
+        and c.group_code = g.group_code
+)
+
+select * from final

@@ -1,0 +1,91 @@
+-- Per reporter × flow × year, from two views: 'reported' (the reporter's own figures) and 'mirror'
+-- (its partners' figures of the same trade): partner concentration (Herfindahl-Hirschman index on
+-- the shares of named partner countries, 0–10,000), the top-5 partners' share, the number of
+-- partners, the trade balance and the export/import coverage. One pass over
+-- partner_shares_both_sides (its ranks give the top five); no further sort.
+with both_sides as (
+    select * from {{ ref('partner_shares_both_sides') }}
+),
+
+aggregated as (
+    select
+        source,
+        reporter_iso3,
+        year,
+        flow,
+        max(reporter_total_usd) as reporter_total_usd,
+        count(own_value_usd) as own_figures,
+        count(case when own_value_usd > 0 then 1 end) as own_partners,
+        sum(case when own_value_usd > 0 then own_value_usd end) as own_partner_total_usd,
+        sum(case when own_value_usd > 0 then own_value_usd * own_value_usd end) as own_sum_squares,
+        sum(case when own_rank <= 5 then own_value_usd end) as own_top5_usd,
+        count(mirror_value_usd) as mirror_figures,
+        count(case when mirror_value_usd > 0 then 1 end) as mirror_partners,
+        sum(case when mirror_value_usd > 0 then mirror_value_usd end) as mirror_partner_total_usd,
+        sum(case when mirror_value_usd > 0 then mirror_value_usd * mirror_value_usd end) as mirror_sum_squares,
+        sum(case when mirror_rank <= 5 then mirror_value_usd end) as mirror_top5_usd
+    from both_sides
+    group by source, reporter_iso3, year, flow
+),
+
+views as (
+    select
+        source, reporter_iso3, year, flow,
+        'reported' as view,
+        own_partners as partners,
+        own_partner_total_usd as partner_total_usd,
+        own_sum_squares as sum_squares,
+        own_top5_usd as top5_usd,
+        reporter_total_usd as total_usd,
+        'reporter_world_total' as total_basis,
+        reporter_total_usd
+    from aggregated
+    where own_figures > 0
+    union all
+    select
+        source, reporter_iso3, year, flow,
+        'mirror' as view,
+        mirror_partners as partners,
+        mirror_partner_total_usd as partner_total_usd,
+        mirror_sum_squares as sum_squares,
+        mirror_top5_usd as top5_usd,
+        mirror_partner_total_usd as total_usd,
+        'reporting_partners_sum' as total_basis,
+        reporter_total_usd
+    from aggregated
+    where mirror_figures > 0
+),
+
+balanced as (
+    select
+        *,
+        sum(case when flow = 'exports' then total_usd end) over y as exports_usd,
+        sum(case when flow = 'imports' then total_usd end) over y as imports_usd
+    from views
+    window y as (partition by source, reporter_iso3, year, view)
+),
+
+final as (
+    select
+        source,
+        reporter_iso3,
+        flow,
+        year,
+        view,
+        total_basis,
+        total_usd,
+        partners,
+        partner_total_usd,
+        case when partner_total_usd > 0
+            then 10000.0 * sum_squares / (partner_total_usd * partner_total_usd) end as hhi,
+        top5_usd,
+        case when total_usd > 0 then 100.0 * coalesce(top5_usd, 0) / total_usd end as top5_share_pct,
+        case when reporter_total_usd > 0 then 100.0 * coalesce(partner_total_usd, 0) / reporter_total_usd end
+            as partner_total_pct_of_world,
+        coalesce(partner_total_usd > reporter_total_usd, false) as is_above_world_total,
+        exports_usd - imports_usd as trade_balance_usd,
+        case when imports_usd > 0 then exports_usd / imports_usd end as export_import_coverage
+    from balanced
+)
+
+select * from final
