@@ -4,6 +4,8 @@
 -- R is R's turnover with P), P's rank among the partners that report, the difference of the two
 -- ranks and how many of R's partners reported at all.
 -- Partners are countries only (as ranked in partner_shares); R is a country or a historical entity.
+-- Cost: one rank window over the mirror figures only (narrow rows), one full join on the
+-- (source, reporter, partner, year, flow) key, per-partition counts by a grouped aggregate.
 with entities as (
     select iso3, entity_type from {{ ref('dim_countries') }}
 ),
@@ -22,14 +24,14 @@ mirror as (
         f.reporter_iso3 as partner_iso3,
         f.year,
         case f.flow when 'exports' then 'imports' when 'imports' then 'exports' else f.flow end as flow,
-        f.value_usd
+        f.value_usd,
+        rank() over (
+            partition by f.source, f.partner_iso3, f.year, f.flow
+            order by f.value_usd desc
+        ) as mirror_rank
     from {{ ref('int_trade_turnover_computed') }} f
     join entities e on e.iso3 = f.reporter_iso3 and e.entity_type = 'country'
     where f.partner_entity_type in ('country', 'historical')
-),
-
-world as (
-    select * from {{ ref('int_reporter_totals_selected') }}
 ),
 
 joined as (
@@ -42,57 +44,58 @@ joined as (
         o.value_usd as own_value_usd,
         o.share_pct as own_share_pct,
         o.rank as own_rank,
-        m.value_usd as mirror_value_usd
+        m.value_usd as mirror_value_usd,
+        m.mirror_rank
     from own o
     full outer join mirror m
         on m.source = o.source and m.reporter_iso3 = o.reporter_iso3 and m.partner_iso3 = o.partner_iso3
         and m.year = o.year and m.flow = o.flow
 ),
 
-ranked as (
+counts as (
     select
-        j.*,
-        w.reporter_total_usd,
-        case when j.mirror_value_usd is not null then
-            rank() over (
-                partition by j.source, j.reporter_iso3, j.year, j.flow
-                order by j.mirror_value_usd desc nulls last
-            )
-        end as mirror_rank,
-        sum(j.mirror_value_usd) over p as mirror_total_usd,
-        count(j.own_value_usd) over p as own_partners,
-        count(j.mirror_value_usd) over p as partners_reporting,
-        count(case when j.own_value_usd is not null and j.mirror_value_usd is not null then 1 end) over p
-            as own_partners_reporting
-    from joined j
-    left join world w
-        on w.source = j.source and w.reporter_iso3 = j.reporter_iso3 and w.flow = j.flow and w.year = j.year
-    window p as (partition by j.source, j.reporter_iso3, j.year, j.flow)
+        source,
+        reporter_iso3,
+        year,
+        flow,
+        sum(mirror_value_usd) as mirror_total_usd,
+        count(own_value_usd) as own_partners,
+        count(mirror_value_usd) as partners_reporting,
+        count(case when own_value_usd is not null and mirror_value_usd is not null then 1 end) as own_partners_reporting
+    from joined
+    group by source, reporter_iso3, year, flow
+),
+
+world as (
+    select * from {{ ref('int_reporter_totals_selected') }}
 ),
 
 final as (
     select
-        source,
-        reporter_iso3,
-        partner_iso3,
-        year,
-        flow,
-        reporter_total_usd,
-        own_value_usd,
-        own_share_pct,
-        own_rank,
-        mirror_value_usd,
-        case when reporter_total_usd > 0 then 100.0 * mirror_value_usd / reporter_total_usd end as mirror_share_pct,
-        mirror_total_usd,
-        case when mirror_total_usd > 0 then 100.0 * mirror_value_usd / mirror_total_usd end
+        j.source,
+        j.reporter_iso3,
+        j.partner_iso3,
+        j.year,
+        j.flow,
+        w.reporter_total_usd,
+        j.own_value_usd,
+        j.own_share_pct,
+        j.own_rank,
+        j.mirror_value_usd,
+        case when w.reporter_total_usd > 0 then 100.0 * j.mirror_value_usd / w.reporter_total_usd end as mirror_share_pct,
+        c.mirror_total_usd,
+        case when c.mirror_total_usd > 0 then 100.0 * j.mirror_value_usd / c.mirror_total_usd end
             as mirror_share_of_reporting_pct,
-        mirror_rank,
-        own_rank - mirror_rank as rank_disagreement,
-        mirror_value_usd - own_value_usd as mirror_minus_own_usd,
-        own_partners,
-        partners_reporting,
-        own_partners_reporting
-    from ranked
+        j.mirror_rank,
+        j.own_rank - j.mirror_rank as rank_disagreement,
+        c.own_partners,
+        c.partners_reporting,
+        c.own_partners_reporting
+    from joined j
+    join counts c
+        on c.source = j.source and c.reporter_iso3 = j.reporter_iso3 and c.year = j.year and c.flow = j.flow
+    left join world w
+        on w.source = j.source and w.reporter_iso3 = j.reporter_iso3 and w.flow = j.flow and w.year = j.year
 )
 
 select * from final
