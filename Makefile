@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-bench test-spark bench install browser postgres dagster check docs rollback clean
+.PHONY: run test test-bench test-spark bench install browser postgres duckdb1 dagster check docs rollback clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ run: $(STAMP)
 check: $(STAMP)
 	$(BIN)/corridor check
 
-test: $(STAMP) browser postgres
+test: $(STAMP) browser postgres duckdb1
 	$(BIN)/python -m pytest
 
 # the benchmark suite (not part of make test): make bench BENCH_ARGS="--reporters 20 --repeats 1"
@@ -43,6 +43,20 @@ test-spark: $(STAMP)
 # its own throw-away server on 127.0.0.1 and stops it)
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+# DuckDB 1.x clients in their own environment, for tests/test_compat.py (the published warehouse must
+# open in them): the DuckDB CLI 1.5.6 (PyPI duckdb-cli) and the Python package of DuckDB 1.1.3, the
+# oldest release that reads the default storage format (CORRIDOR_STORAGE_VERSION=v1.0.0)
+DUCKDB1_VENV := .venv-duckdb1
+DUCKDB1_PINS := duckdb-cli==1.5.6 duckdb==1.1.3
+DUCKDB1      := $(DUCKDB1_VENV)/.installed-$(subst $() ,_,$(DUCKDB1_PINS))
+
+$(DUCKDB1):
+	@test -x $(DUCKDB1_VENV)/bin/python || $(PYTHON) -m venv $(DUCKDB1_VENV)
+	$(DUCKDB1_VENV)/bin/python -m pip install --quiet $(DUCKDB1_PINS)
+	@rm -f $(DUCKDB1_VENV)/.installed-* && touch $@
+
+duckdb1: $(DUCKDB1)
 
 # headless Chromium for the browser tests (Debian's package; needs root, as on CI)
 browser:

@@ -1,433 +1,380 @@
-"""``corridor``: the command line.
+"""``corridor``: the command line (typer + rich). Argument parsing and printing only: the work is
+done by the build runner (orchestration/build.py) and the library.
 
-    corridor build            load raw/, run the checks, build the dbt marts, publish the warehouse
-                              (--incremental: reload only changed files; --timings: print each
-                              Dagster step's wall seconds and write <warehouse dir>/build_timings.json)
-    corridor check            load raw/ and run the source checks only (nothing is published)
-    corridor report [--pair]  the corridor report (HTML, offline) for a pair
-    corridor claims check F   find the figures quoted in a text and check them against the warehouse
-    corridor docs [--serve]   the dbt docs site as one HTML file next to the warehouse
-    corridor fetch API ...    download from UN Comtrade / IMF SDMX into raw/ (needs network)
-    corridor bench ...        the benchmark suite (make bench)
-    corridor rollback [V]     publish a kept earlier version again (--list shows them)
-    corridor export-parquet   write the raw layer as Parquet (partitioned by source and year) for Spark
-
-Exit codes: 0 success; 1 a check, a file or a model failed (the reason is printed on stderr);
-2 a usage error.
+Exit codes: 0 success; 1 a file, a check or a model failed (one line on stderr says which); 2 a
+usage error (an unknown option, a malformed argument); 130 interrupted.
 """
 
 from __future__ import annotations
 
-import argparse
+import json
 import os
-import shutil
 import sys
+import textwrap
 import time
 from pathlib import Path
+from typing import Annotated, Optional
 
-EPILOG_BUILD = """example:
-  corridor build                      # the embedded data in raw/ -> warehouse/corridor.duckdb
-  CORRIDOR_RAW=~/dots corridor build  # any folder laid out like raw/ (e.g. 200 IMF workbooks)
-  corridor build --timings            # also: seconds per step (raw__*, *_checks, corridor_dbt_models,
-                                      # warehouse__corridor, ...) -> <warehouse dir>/build_timings.json
-"""
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="corridor",
+    help="Corridor: a bilateral trade statistics warehouse (IMF DOTS, UN Comtrade, FDI, company registry, "
+         "claims) in DuckDB. Settings: CORRIDOR_RAW (source folder), CORRIDOR_WAREHOUSE (published DuckDB file), "
+         "CORRIDOR_FOCUS (focus corridor, default AZE-CHN), DAGSTER_HOME (where runs are recorded).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 TIMINGS_FILE = "build_timings.json"
 
 
-def _say(message: str) -> None:
-    print(message, flush=True)
+class Failed(Exception):
+    """A command failed for a reason the user can act on: one line, exit code."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
 
 
-def _fail(message: str, code: int = 1) -> int:
-    print(f"corridor: {message}", file=sys.stderr, flush=True)
-    return code
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("corridor")
 
 
-def _run(selection: str | None, fresh: bool, timings: bool = False) -> tuple[bool, dict]:
-    """Materialise the assets (all, or a selection) in-process; return (success, summary).
-    With ``timings``, the summary also has ``step_seconds`` (:func:`_step_seconds`)."""
+def _version_callback(value: bool) -> None:
+    if value:
+        out.print(f"corridor {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[Optional[bool], typer.Option("--version", callback=_version_callback, is_eager=True,
+                                                          help="print the version and exit")] = None) -> None:
+    """Corridor's command line."""
+
+
+# ---- build --------------------------------------------------------------------------------------
+
+@app.command(epilog="Examples: corridor build · corridor build --full · CORRIDOR_RAW=~/dots corridor build --timings")
+def build(
+    full: Annotated[bool, typer.Option("--full", help="start from an empty build file and reload every file")] = False,
+    force: Annotated[bool, typer.Option("--force", help="build even when nothing changed")] = False,
+    timings: Annotated[bool, typer.Option("--timings", help=f"print each step's wall seconds and write <warehouse dir>/{TIMINGS_FILE}")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show dbt's log as it runs")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="if another build of this warehouse is running, wait for it instead of stopping")] = False,
+) -> None:
+    """Load the raw folder, check it, build the dbt marts and publish the warehouse.
+
+    Incremental: only new or changed files load and only what they affect is rebuilt; when nothing
+    changed since the published build, it says so and stops. Every build is recorded in the Dagster
+    instance (`make dagster` shows it)."""
     from orchestration import constants
 
-    constants.export_env()
-    build_db = constants.build_db_path()
-    if fresh:
-        for leftover in build_db.parent.glob(build_db.name + "*"):
-            leftover.unlink()
-    build_db.parent.mkdir(parents=True, exist_ok=True)
-
-    import dagster as dg
-
-    from orchestration.definitions import defs
-
-    job = defs.resolve_implicit_global_asset_job_def()
-    if selection is None and os.environ.get("CORRIDOR_DOCS", "1") == "0":
-        selection = "not key:warehouse/docs"  # CORRIDOR_DOCS=0: no docs site in this build
-    if selection:
-        repo = defs.get_repository_def()
-        selected = dg.AssetSelection.from_string(selection).resolve(repo.asset_graph)
-        job = job.get_subset(asset_selection=selected, asset_check_selection=None)
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        )
-        summary = _summarise(result)
-        if timings:
-            summary["step_seconds"] = _step_seconds(instance.all_logs(result.run_id))
-    return result.success, summary
+    if verbose:
+        os.environ["CORRIDOR_VERBOSE"] = "1"
+    out.print(f"corridor build: raw folder {constants.raw_dir()} → {constants.warehouse_path()}")
+    result = _run_with_progress(full=full, force=force, wait=wait)
+    _print_build(result, constants)
+    if timings:
+        _write_timings(result, constants)
+    if result.up_to_date:
+        return
+    if not result.success:
+        _explain_failure(result, constants)
 
 
-def _step_seconds(records) -> dict[str, float]:
-    """Wall seconds of every step that finished (STEP_START to STEP_SUCCESS / STEP_FAILURE), from the
-    run's event log records, in the order the steps started."""
-    started: dict[str, float] = {}
-    seconds: dict[str, float] = {}
-    for record in records:
-        event = record.dagster_event
-        if event is None or event.step_key is None:
-            continue
-        if event.event_type_value == "STEP_START":
-            started[event.step_key] = record.timestamp
-        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
-            seconds[event.step_key] = round(record.timestamp - started[event.step_key], 3)
-    return {key: seconds[key] for key in sorted(seconds, key=lambda k: started[k])}
-
-
-def _write_timings(summary: dict, total_s: float, success: bool) -> Path:
-    """Print one line per step and write ``<warehouse dir>/build_timings.json``."""
-    import json
+def _run_with_progress(**kwargs):
+    from orchestration import build as runner
+    from orchestration.lib.lock import build_lock
 
     from orchestration import constants
 
-    steps = summary.get("step_seconds", {})
-    _say("Step timings (wall seconds):")
-    for key, seconds in steps.items():
-        _say(f"  {key:<40} {seconds:>9.2f} s")
-    _say(f"  {'total (corridor build)':<40} {total_s:>9.2f} s")
+    with build_lock(constants.warehouse_path(), wait=kwargs.pop("wait")):
+        if not sys.stdout.isatty():
+            return runner.run(**kwargs)
+        from rich.live import Live
+        from rich.table import Table
+
+        steps: dict[str, list] = {}
+        started = time.perf_counter()
+
+        def render() -> Table:
+            table = Table.grid(padding=(0, 2))
+            done = sum(1 for s in steps.values() if s[0] != "started")
+            table.add_row(f"[bold]building[/] {done}/{len(steps)} steps", f"{time.perf_counter() - started:5.1f} s")
+            for key, (status, t0, seconds) in list(steps.items())[-8:]:
+                mark = {"started": "[yellow]…[/]", "succeeded": "[green]✓[/]", "failed": "[red]✗[/]"}[status]
+                took = time.perf_counter() - t0 if status == "started" else seconds
+                table.add_row(f"  {mark} {key}", f"{took:5.1f} s")
+            return table
+
+        def on_step(key: str, status: str, seconds: float) -> None:
+            steps[key] = [status, steps.get(key, [None, time.perf_counter()])[1], seconds]
+
+        with Live(render(), console=out, refresh_per_second=8, transient=True, get_renderable=render):
+            return runner.run(on_step=on_step, **kwargs)
+
+
+def _group_line(label: str, items: list[str], width: int = 110) -> list[str]:
+    text = " · ".join(items) if items else "—"
+    lines = textwrap.wrap(text, width=width - 12, break_on_hyphens=False) or [""]
+    return [f"{label:<11}{lines[0]}"] + [f"{'':<11}{line}" for line in lines[1:]]
+
+
+def _print_build(result, constants) -> None:
+    if result.up_to_date:
+        out.print(f"Nothing changed since the published build (raw files, dbt project and code are the same): "
+                  f"{constants.warehouse_path()} is up to date ({result.seconds:.1f} s). `corridor build --force` rebuilds it.")
+        return
+    mats = result.materialised
+    raw = {k.split("/", 1)[1]: v for k, v in mats.items() if k.startswith("raw/")}
+    if raw:
+        loaded = [f"{name} {int(meta.get('current_rows', 0)):,}" for name, meta in sorted(raw.items())]
+        lines = _group_line("Sources", loaded)
+        files = sum(int(m.get("files_loaded", 0)) for m in raw.values())
+        unchanged = sum(int(m.get("files_unchanged", 0)) for m in raw.values())
+        quarantined = sum(int(m.get("rows_quarantined", 0)) for m in raw.values())
+        dupes = sum(int(m.get("files_duplicate", 0)) for m in raw.values())
+        lines.append(f"{'':<11}{files} file(s) loaded, {unchanged} unchanged"
+                     + (f", {dupes} duplicate deliveries counted once" if dupes else "")
+                     + (f"; {quarantined:,} value(s) set aside in audit.quarantine" if quarantined else ""))
+        for line in lines:
+            out.print(line)
+    counts = mats.get("warehouse/corridor", {}).get("mart_rows") or {}
+    if counts:
+        for line in _group_line("Marts", [f"{k} {int(v):,}" for k, v in sorted(counts.items())]):
+            out.print(line)
+    failed, warned = result.failed_checks, result.warnings
+    passed = len(result.checks) - len(failed) - len(warned)
+    out.print(f"{'Checks':<11}{passed} passed, {len(failed)} failed, {len(warned)} warning(s)")
+    if result.published:
+        version = result.version or ""
+        tail = f" with {len(warned)} warning(s):" if warned else ""
+        out.print(f"{'Published':<11}{constants.warehouse_path()} (version {version}, {result.seconds:.1f} s){tail}")
+        _print_checks(warned, "warning", limit=5)
+        for key, label in (("warehouse/report", "Report"), ("warehouse/docs", "Docs")):
+            path = mats.get(key, {}).get("path")
+            if path:
+                out.print(f"{label:<11}{path}" + ("  (corridor docs --serve)" if label == "Docs" else ""))
+        out.print(f"{'Query':<11}duckdb -readonly {constants.warehouse_path()} \"select * from marts.partner_shares limit 5\"")
+
+
+def _describe(check) -> str:
+    meta = check.metadata
+    keys = meta.get("offending_keys")
+    if keys:
+        shown = json.dumps(keys[:3], default=str, ensure_ascii=False)
+        more = f" (+{len(keys) - 3} more)" if len(keys) > 3 else ""
+        return f"{meta.get('rows_failing', len(keys))} row(s): {shown}{more}"
+    if meta.get("failed_row_count"):
+        return f"{meta['failed_row_count']} row(s) (query the dbt test's SQL in the target folder)"
+    return str(meta.get("message") or meta.get("note") or "")
+
+
+def _print_checks(checks, label: str, limit: int) -> None:
+    for check in checks[:limit]:
+        text = f"  {label}: {check.name} — {_describe(check)}"
+        out.print(text if len(text) <= 300 else text[:297] + "…")
+    if len(checks) > limit:
+        out.print(f"  … and {len(checks) - limit} more (see the run in `make dagster`)")
+
+
+def _explain_failure(result, constants) -> None:
+    _print_checks(result.failed_checks, "FAILED", limit=8)
+    for line in result.failures[:5]:
+        err.print(f"  {line}")
+    reasons = [c.name for c in result.failed_checks]
+    why = (f"blocking check(s) failed: {', '.join(reasons)}" if reasons
+           else (result.failures[0] if result.failures else "a step failed"))
+    if result.published:
+        raise Failed(f"warehouse published to {constants.warehouse_path()}, but a later step failed ({why})")
+    raise Failed(f"build failed, warehouse not published ({why})")
+
+
+def _write_timings(result, constants) -> None:
+    out.print("Step timings (wall seconds):")
+    for key, seconds in result.step_seconds.items():
+        out.print(f"  {key:<44} {seconds:>8.2f} s")
+    out.print(f"  {'total (corridor build)':<44} {result.seconds:>8.2f} s")
     path = constants.warehouse_path().parent / TIMINGS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"total_s": round(total_s, 3), "success": success, "steps": steps}, indent=2) + "\n",
-                    encoding="utf-8")
-    _say(f"  written to {path}")
-    return path
+    path.write_text(json.dumps({"total_s": round(result.seconds, 3), "success": result.success,
+                                "up_to_date": result.up_to_date, "selection": result.selection,
+                                "steps": result.step_seconds}, indent=2) + "\n", encoding="utf-8")
+    out.print(f"  written to {path}")
 
 
-def _summarise(result) -> dict:
-    materialised: dict[str, dict] = {}
-    checks: list[tuple[str, bool, dict]] = []
-    failures: list[str] = []
-    for event in result.all_events:
-        if event.event_type_value == "ASSET_MATERIALIZATION":
-            mat = event.event_specific_data.materialization
-            materialised[mat.asset_key.to_user_string()] = {k: v.value for k, v in mat.metadata.items()}
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            ev = event.event_specific_data
-            meta = {k: v.value for k, v in ev.metadata.items()}
-            meta["_severity"] = getattr(ev.severity, "value", str(ev.severity))
-            checks.append((f"{ev.asset_key.to_user_string()}:{ev.check_name}", ev.passed, meta))
-        elif event.event_type_value == "STEP_FAILURE":
-            err = event.event_specific_data.error
-            while err.cause is not None and "DagsterExecutionStepExecutionError" in (err.cls_name or ""):
-                err = err.cause
-            text = (err.message or "").strip()
-            for prefix in ("dagster._core.definitions.events.Failure: ",):
-                text = text.replace(prefix, "")
-            failures.append(f"{event.step_key}: {text.splitlines()[0] if text else 'failed'}")
-    return {"materialised": materialised, "checks": checks, "failures": failures}
-
-
-def _print_summary(summary: dict) -> None:
-    mats = summary["materialised"]
-    raw = {k: v for k, v in mats.items() if k.startswith("raw/")}
-    if raw:
-        _say("Sources loaded:")
-        for key, meta in sorted(raw.items()):
-            _say(f"  {key.replace('/', '.'):<32} {meta.get('current_rows', '?'):>9} rows current  "
-                 f"({meta.get('files_loaded', 0)} file(s) loaded, {meta.get('files_unchanged', 0)} unchanged, "
-                 f"{meta.get('rows_quarantined', 0)} row(s) quarantined)")
-    marts = {k: v for k, v in mats.items() if k.split("/")[0] in ("marts", "staging", "intermediate")}
-    if marts:
-        built = [k for k in marts if k.startswith("marts/")]
-        _say(f"dbt models built: {len(marts)} ({len(built)} marts)")
-        counts = mats.get("warehouse/corridor", {}).get("mart_rows") or {}
-        for key in sorted(built):
-            rows = counts.get(key.split("/", 1)[1], "")
-            _say(f"  {key.replace('/', '.'):<32} {rows:>9} rows")
-    checks = summary["checks"]
-    if checks:
-        failed = [c for c in checks if not c[1] and c[2].get("_severity") != "WARN"]
-        warned = [c for c in checks if not c[1] and c[2].get("_severity") == "WARN"]
-        _say(f"Checks: {len(checks) - len(failed) - len(warned)} passed, {len(failed)} failed, {len(warned)} warned")
-        for label, group in (("FAILED", failed), ("WARN", warned)):
-            for name, _, meta in group:
-                offending = meta.get("offending_keys") or meta.get("failed_row_count") or ""
-                _say(f"  {label} {name}: {meta.get('rows_failing', '')} row(s) failing {offending}")
-
-
-def cmd_build(args: argparse.Namespace) -> int:
+@app.command()
+def check() -> None:
+    """Load the raw folder into a scratch build and run every source check; publishes nothing."""
+    from orchestration import build as runner
     from orchestration import constants
 
-    started = time.perf_counter()
-    _say(f"corridor build: raw folder {constants.raw_dir()}")
-    _say(f"  building in {constants.build_db_path()}")
-    ok, summary = _run(None, fresh=not args.incremental, timings=args.timings)
-    _print_summary(summary)
-    if args.timings:
-        _write_timings(summary, time.perf_counter() - started, ok)
-    if not ok:
-        for line in summary["failures"]:
-            print(f"  {line}", file=sys.stderr)
-        reasons = [n for n, passed, meta in summary["checks"] if not passed and meta.get("_severity") != "WARN"]
-        why = f"blocking check(s) failed: {', '.join(reasons)}" if reasons else (summary["failures"][0] if summary["failures"] else "a step failed")
-        if "warehouse/corridor" in summary["materialised"]:
-            return _fail(f"warehouse published to {constants.warehouse_path()}, but a later step failed ({why})")
-        return _fail(f"build failed, warehouse not published ({why})")
-    version = summary["materialised"].get("warehouse/corridor", {}).get("version_id", "")
-    _say(f"Warehouse published: {constants.warehouse_path()}  (version {version}, {time.perf_counter() - started:.1f} s)")
-    report = summary["materialised"].get("warehouse/report", {}).get("path")
-    if report:
-        _say(f"  report:    {report}")
-    docs = summary["materialised"].get("warehouse/docs", {}).get("path")
-    if docs:
-        _say(f"  dbt docs:  {docs}   (serve them: corridor docs --serve)")
-    _say(f"  query it:  duckdb -readonly {constants.warehouse_path()}  \"select * from marts.partner_shares limit 5\"")
-    return 0
+    os.environ["CORRIDOR_BUILD_DB"] = str(constants.warehouse_path().parent / "check" / "corridor.duckdb")
+    result = runner.run("key:raw/*", full=True)
+    _print_build(result, constants)
+    if not result.success:
+        _print_checks(result.failed_checks, "FAILED", limit=8)
+        raise Failed("source checks failed: " + "; ".join(result.failures[:3] or [c.name for c in result.failed_checks]))
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    ok, summary = _run("key:raw/*", fresh=True)
-    _print_summary(summary)
-    if not ok:
-        return _fail("source checks failed: " + "; ".join(summary["failures"][:3] or [n for n, p, _ in summary["checks"] if not p]))
-    return 0
+# ---- serving ------------------------------------------------------------------------------------
 
-
-def cmd_docs(args: argparse.Namespace) -> int:
+@app.command(epilog="Example: corridor docs --serve --port 8080")
+def docs(
+    generate: Annotated[bool, typer.Option("--generate", help="regenerate even if the site exists")] = False,
+    serve: Annotated[bool, typer.Option("--serve", help="serve the site on http://127.0.0.1:PORT")] = False,
+    port: Annotated[int, typer.Option(help="port to serve on (0 = any free port)")] = 8080,
+) -> None:
+    """Write the dbt docs site as one static HTML file next to the warehouse and optionally serve it."""
+    from orchestration import build as runner
     from orchestration import constants
 
     site = constants.warehouse_path().parent / "docs" / "index.html"
-    if args.generate or not site.exists():
-        _say("generating the dbt docs site (dbt docs generate --static) ...")
-        ok, summary = _run("key:warehouse/docs", fresh=False)
-        if not ok:
-            return _fail("docs generation failed: " + "; ".join(summary["failures"][:2]) + " (run `corridor build` first)")
-    _say(f"dbt docs: {site}")
-    if not args.serve:
-        return 0
-    import functools
-    import http.server
+    if generate or not site.exists():
+        out.print("generating the dbt docs site (dbt docs generate --static) ...")
+        result = runner.run("key:warehouse/docs")
+        if not result.success:
+            raise Failed("docs generation failed: " + "; ".join(result.failures[:2]) + " (run `corridor build` first)")
+    out.print(f"dbt docs: {site}")
+    if serve:
+        import functools
+        import http.server
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site.parent))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
-        _say(f"serving on http://127.0.0.1:{server.server_address[1]}/  (Ctrl-C to stop)")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-    return 0
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site.parent))
+        with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+            out.print(f"serving on http://127.0.0.1:{server.server_address[1]}/  (Ctrl-C to stop)")
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                pass
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+@app.command(epilog="Examples: corridor report · corridor report --pair CHN-AZE")
+def report(pair: Annotated[Optional[str], typer.Option(help="REPORTER-PARTNER ISO3 codes (default: CORRIDOR_FOCUS)")] = None) -> None:
+    """Render the corridor report (offline HTML) of a pair from the published warehouse."""
     from orchestration import constants
     from orchestration.lib.report import write_report
 
-    pair = (args.pair or "-".join(constants.focus_corridor())).upper()
-    parts = pair.split("-")
+    chosen = (pair or "-".join(constants.focus_corridor())).upper()
+    parts = chosen.split("-")
     if len(parts) != 2 or not all(len(p) == 3 and p.isalpha() for p in parts):
-        return _fail(f"--pair {args.pair!r}: expected two ISO3 codes like GEO-CHN", 2)
-    target = constants.warehouse_path()
-    if not target.exists():
-        return _fail(f"{target}: no published warehouse; run `corridor build` first")
+        raise Failed(f"--pair {pair!r}: expected two ISO3 codes like GEO-CHN", 2)
+    target = _published(constants)
     try:
-        out = write_report(target, parts[0], parts[1], target.parent / "report")
+        path = write_report(target, parts[0], parts[1], target.parent / "report")
     except ValueError as exc:
-        return _fail(str(exc))
-    _say(f"report: {out}")
-    return 0
+        raise Failed(str(exc)) from None
+    out.print(f"report: {path}")
 
 
-def cmd_claims_check(args: argparse.Namespace) -> int:
-    from orchestration import constants
-    from orchestration.lib.claims import claims_check_command
-
-    article = Path(args.file)
-    if not article.is_file():
-        return _fail(f"{article}: no such file", 2)
+def _published(constants) -> Path:
     target = constants.warehouse_path()
     if not target.exists():
-        return _fail(f"{target}: no published warehouse; run `corridor build` first")
-    code, text = claims_check_command(article, target)
-    print(text)
-    return code
+        raise Failed(f"{target}: no published warehouse; run `corridor build` first")
+    return target
 
 
-def cmd_fetch(args: argparse.Namespace) -> int:
-    from orchestration import constants
-
-    landing = constants.raw_dir()
-    if args.api == "comtrade":
-        from orchestration.lib.connectors.comtrade import ComtradeQuery, fetch_comtrade, parse_comtrade_release
-
-        query = ComtradeQuery.from_mapping({
-            "reporterCode": args.reporter, "partnerCode": args.partner, "period": args.period,
-            "cmdCode": args.cmd, "flowCode": args.flow, "freqCode": args.freq,
-        })
-        _say(f"fetching UN Comtrade {args.freq} reporter {args.reporter} partner {args.partner} period {args.period} ...")
-        release = fetch_comtrade(query, landing, args.release)
-        result = parse_comtrade_release(release)
-    else:
-        from orchestration.lib.connectors.imf_sdmx import fetch_imts, parse_imts_release
-
-        _say(f"fetching IMF IMTS reporter {args.reporter} partners {args.partner} {args.start}-{args.end} ...")
-        release = fetch_imts(args.reporter, args.partner.split(","), args.start, args.end, landing, args.release, freq=args.freq)
-        result = parse_imts_release(release)
-    _say(f"saved to {release} (manifest.json lists the files and sha256): "
-         f"{result.rows.height} rows, {result.quarantine.height} set aside")
-    return 0
-
-
-def cmd_export_parquet(args: argparse.Namespace) -> int:
-    from orchestration import constants
-    from orchestration.lib.errors import ConfigError
-    from orchestration.lib.parquet_export import export_raw
-
-    out = args.out or constants.warehouse_path().parent / "parquet"
-    try:
-        written = export_raw(constants.warehouse_path(), out)
-    except ConfigError as exc:
-        return _fail(str(exc))
-    for table, rows in written.items():
-        _say(f"  raw.{table:<28} {rows:>9} rows -> {out / table}")
-    _say(f"raw layer written as Parquet to {out} (the dbt spark target reads it: CORRIDOR_RAW_PARQUET={out})")
-    return 0
-
-
-def cmd_rollback(args: argparse.Namespace) -> int:
+@app.command(epilog="Examples: corridor rollback --list · corridor rollback · corridor rollback 20261123T163048999186Z")
+def rollback(
+    version: Annotated[Optional[str], typer.Argument(help="version id to publish (default: the one before the current)")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="list the kept versions (* = published)")] = False,
+) -> None:
+    """Publish a kept earlier version of the warehouse again (atomically)."""
     from orchestration import constants
     from orchestration.lib import publish
 
     target = constants.warehouse_path()
-    if args.list:
+    if list_:
         current = publish.current_version(target)
         for meta in publish.list_versions(target):
             mark = "*" if meta["version_id"] == current else " "
             checks = meta.get("checks", {})
-            _say(f"{mark} {meta['version_id']}  commit {str(meta.get('git_commit') or '-')[:10]}  "
-                 f"checks {checks.get('passed', '?')}/{checks.get('evaluated', '?')} passed")
-        return 0
-    chosen = publish.rollback(target, args.version)
-    _say(f"rolled back: {target} is now version {chosen['version_id']}")
-    return 0
+            out.print(f"{mark} {meta['version_id']}  commit {str(meta.get('git_commit') or '-')[:10]}  "
+                      f"checks {checks.get('passed', '?')}/{checks.get('evaluated', '?')} passed")
+        return
+    chosen = publish.rollback(target, version)
+    out.print(f"rolled back: {target} is now version {chosen['version_id']}")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="corridor",
-        description="Corridor: a bilateral trade statistics warehouse (IMF DOTS, FDI, company registry, claims) in DuckDB.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Settings (environment): CORRIDOR_RAW (source folder), CORRIDOR_WAREHOUSE (published DuckDB file), "
-        "CORRIDOR_FOCUS (focus corridor, default AZE-CHN).",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("build", help="load raw/, check, build the marts, publish the warehouse",
-                       description="Load every source in the raw folder, run the blocking checks, build the dbt marts "
-                       "and publish the warehouse atomically.", epilog=EPILOG_BUILD,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--incremental", action="store_true", help="reuse the previous build file; reload only changed files")
-    p.add_argument("--timings", action="store_true",
-                   help=f"after the build, print each Dagster step's wall seconds (from its STEP_START and "
-                   f"STEP_SUCCESS/STEP_FAILURE events) and write them to <warehouse dir>/{TIMINGS_FILE} "
-                   '({"total_s": ..., "success": ..., "steps": {step_key: seconds}})')
-    p.set_defaults(func=cmd_build)
-    p = sub.add_parser("check", help="load raw/ and run the source checks only",
-                       description="Load the sources into a scratch build and run every source check; publishes nothing.",
-                       epilog="example:\n  corridor check", formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.set_defaults(func=cmd_check)
-    p = sub.add_parser("docs", help="generate and serve the dbt docs site",
-                       description="Write the dbt docs site as one static HTML file next to the warehouse "
-                       "(<warehouse dir>/docs/index.html) and optionally serve it on localhost.",
-                       epilog="example:\n  corridor docs --serve --port 8080", formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--generate", action="store_true", help="regenerate even if the site exists")
-    p.add_argument("--serve", action="store_true", help="serve the site on http://127.0.0.1:PORT")
-    p.add_argument("--port", type=int, default=8080, help="port to serve on (default 8080; 0 = any free port)")
-    p.set_defaults(func=cmd_docs)
-    p = sub.add_parser("report", help="render the corridor report (static HTML, offline)",
-                       description="Render the report of a reporter-partner pair from the published warehouse to "
-                       "<warehouse dir>/report/<PAIR>/index.html. Every build renders the focus corridor.",
-                       epilog="examples:\n  corridor report                 # the focus corridor (CORRIDOR_FOCUS)\n"
-                       "  corridor report --pair CHN-AZE  # China's view", formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--pair", help="REPORTER-PARTNER ISO3 codes (default: CORRIDOR_FOCUS, AZE-CHN)")
-    p.set_defaults(func=cmd_report)
-    p = sub.add_parser("claims", help="check the figures quoted in an article",
-                       description="Work with figures quoted in documents.")
-    claims_sub = p.add_subparsers(dest="claims_command", required=True)
-    c = claims_sub.add_parser("check", help="find the figures in a text and check each against the warehouse",
-                              description="Find every numeric figure in a text file (amounts with currency and scale, "
-                              "percentages, ranks, company counts) with the words that say what it measures and its "
-                              "year, and print each with its quote and a verdict against the published warehouse. "
-                              "Every figure reported is a span of the text; nothing is invented.",
-                              epilog="example:\n  corridor claims check raw/claims/documents/000_89a053709fc8d48a.txt",
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
-    c.add_argument("file", help="a plain-text article (UTF-8)")
-    c.set_defaults(func=cmd_claims_check)
-    p = sub.add_parser("fetch", help="download a corridor from UN Comtrade or IMF (needs network)",
-                       description="Fetch from an official API into the raw folder's landing zone "
-                       "(raw/<api>/<release>/ with manifest.json: query, retrieved_at, sha256). Every response is saved "
-                       "before it is parsed. COMTRADE_API_KEY (or IMF_API_KEY) is read from the environment and never stored.",
-                       epilog="examples:\n  COMTRADE_API_KEY=... corridor fetch comtrade --reporter 31 --partner 156 --period 2019,2020\n"
-                       "  corridor fetch imf --reporter AZ --partner CN --start 2015 --end 2024",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("api", choices=["comtrade", "imf"])
-    p.add_argument("--reporter", required=True, help="Comtrade numeric code (31 = Azerbaijan) or IMF code (AZ)")
-    p.add_argument("--partner", required=True, help="Comtrade code(s) (156 = China) or IMF code(s) (CN), comma-separated")
-    p.add_argument("--period", default="2019", help="Comtrade periods, e.g. 2019,2020 or 202301 (monthly)")
-    p.add_argument("--cmd", default="TOTAL", help="Comtrade commodity codes (TOTAL or HS codes)")
-    p.add_argument("--flow", default="X,M", help="Comtrade flows (X,M)")
-    p.add_argument("--freq", default="A", choices=["A", "M"], help="annual or monthly")
-    p.add_argument("--start", type=int, default=2015, help="IMF first year")
-    p.add_argument("--end", type=int, default=2024, help="IMF last year")
-    p.add_argument("--release", help="release id (default: the UTC time)")
-    p.set_defaults(func=cmd_fetch)
-    p = sub.add_parser("bench", help="run the benchmark suite (synthetic data at scale)", add_help=False,
-                       description="Generate synthetic IMF DOTS workbooks and Comtrade records at scale and measure "
-                       "builds against DuckDB's own speed on the same machine. `corridor bench --help` lists the options.")
-    p = sub.add_parser("rollback", help="publish a previous warehouse version again",
-                       description="Replace the published warehouse with a kept version (atomically). "
-                       "The last CORRIDOR_KEEP_VERSIONS (default 3) versions are kept under <warehouse dir>/versions/.",
-                       epilog="examples:\n  corridor rollback --list\n  corridor rollback            # the version before the current one\n"
-                       "  corridor rollback 20261123T163048999186Z", formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("version", nargs="?", help="version id to publish (default: the one before the current)")
-    p.add_argument("--list", action="store_true", help="list the kept versions (* = published)")
-    p.set_defaults(func=cmd_rollback)
-    p = sub.add_parser("export-parquet", help="write the raw layer as Parquet for Spark",
-                       description="Write every raw.* table of the published warehouse (all versions) as Parquet, "
-                       "partitioned by source and year where the table has them, for the dbt spark target.")
-    p.add_argument("out", nargs="?", type=Path, help="output folder (default: <warehouse dir>/parquet)")
-    p.set_defaults(func=cmd_export_parquet)
-    return parser
+@app.command("export-parquet")
+def export_parquet(out_dir: Annotated[Optional[Path], typer.Argument(metavar="OUT", help="output folder (default: <warehouse dir>/parquet)")] = None) -> None:
+    """Write the raw layer (every raw.* table, all versions, and the load log) as Parquet for the dbt spark target."""
+    from orchestration import constants
+    from orchestration.lib.errors import ConfigError
+    from orchestration.lib.parquet_export import export_raw
+
+    target = out_dir or constants.warehouse_path().parent / "parquet"
+    try:
+        written = export_raw(constants.warehouse_path(), target)
+    except ConfigError as exc:
+        raise Failed(str(exc)) from None
+    for table, rows in written.items():
+        out.print(f"  {table:<32} {rows:>9} rows")
+    out.print(f"raw layer written as Parquet to {target} (the dbt spark target reads it: CORRIDOR_RAW_PARQUET={target})")
+
+
+# ---- commands of their own modules ------------------------------------------------------------------
+
+from orchestration.commands.export import export as _export  # noqa: E402
+
+app.command("export", epilog="Examples: corridor export --format parquet out/ · "
+            "corridor export --format csv --mart partner_shares out/")(_export)
+
+claims_app = typer.Typer(help="Check the figures quoted in documents.", no_args_is_help=True)
+app.add_typer(claims_app, name="claims")
+
+
+@claims_app.command("check", epilog="Example: corridor claims check raw/claims/documents/000_89a053709fc8d48a.txt")
+def claims_check(file: Annotated[Path, typer.Argument(help="a plain-text article (UTF-8)")]) -> None:
+    """Find the figures in a text and check each against the published warehouse."""
+    from orchestration import constants
+    from orchestration.lib.claims import claims_check_command
+
+    if not file.is_file():
+        raise Failed(f"{file}: no such file", 2)
+    code, text = claims_check_command(file, _published(constants))
+    out.print(text, markup=False)
+    if code:
+        raise typer.Exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["bench"]:  # the benchmark has its own options (corridor bench --help)
-        from orchestration.bench.run import main as bench_main
+    """The console script: runs the app, turning every expected failure into one line and an exit code."""
+    from orchestration.lib.errors import CorridorError
 
-        return bench_main(argv[1:]) or 0
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        app(args=argv, prog_name="corridor", standalone_mode=False)
+        return 0
+    except Failed as exc:
+        err.print(f"corridor: {exc}", markup=False)
+        return exc.code
+    except CorridorError as exc:
+        err.print(f"corridor: {exc}", markup=False)
+        return getattr(exc, "exit_code", 1)
+    except (typer.Exit, SystemExit) as exc:
+        return int(getattr(exc, "exit_code", getattr(exc, "code", 0)) or 0)
     except KeyboardInterrupt:
-        return _fail("interrupted; the published warehouse is unchanged", 130)
-    except Exception as exc:  # the last line of defence: one line, not a traceback
-        from orchestration.lib.errors import CorridorError
+        err.print("corridor: interrupted; the published warehouse is unchanged")
+        return 130
+    except Exception as exc:  # click's usage errors, and the last line of defence
+        import click
 
-        if isinstance(exc, CorridorError):
-            return _fail(str(exc))
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        if isinstance(exc, click.exceptions.Abort):
+            return 130
         if os.environ.get("CORRIDOR_DEBUG"):
             raise
-        return _fail(f"{type(exc).__name__}: {exc} (set CORRIDOR_DEBUG=1 for the traceback)")
+        err.print(f"corridor: {type(exc).__name__}: {exc} (set CORRIDOR_DEBUG=1 for the traceback)", markup=False)
+        return 1
 
 
 if __name__ == "__main__":

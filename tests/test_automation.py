@@ -39,7 +39,7 @@ def test_schedule_is_monthly_and_runs_everything():
     assert len(data.run_requests) == 1
     repo = defs.get_repository_def()
     job = repo.get_job("corridor_build")
-    assert {"raw/trade_flows", "marts/partner_shares", "warehouse/corridor"} <= {
+    assert {"raw/imf_dots", "marts/partner_shares", "warehouse/corridor"} <= {
         k.to_user_string() for k in job.asset_layer.executable_asset_keys
     }
 
@@ -47,7 +47,7 @@ def test_schedule_is_monthly_and_runs_everything():
 def test_sensor_requests_only_what_a_changed_file_affects(raw_copy):
     first, cursor = evaluate()
     # the first tick sees every file as new
-    assert {"raw/trade_flows", "raw/country_names", "marts/partner_shares", "warehouse/corridor"} <= selected(first)
+    assert {"raw/imf_dots", "raw/country_names", "marts/partner_shares", "warehouse/corridor"} <= selected(first)
 
     quiet, cursor2 = evaluate(cursor)
     assert not quiet.run_requests and quiet.skip_message == "no new or changed raw files"
@@ -56,7 +56,7 @@ def test_sensor_requests_only_what_a_changed_file_affects(raw_copy):
     shutil.copy(raw_copy / "imf_dots" / "DOTS_13.xlsx", raw_copy / "imf_dots" / "DOTS_13_copy.xlsx")
     changed, _ = evaluate(cursor2)
     keys = selected(changed)
-    assert "raw/trade_flows" in keys and "marts/partner_shares" in keys and "warehouse/corridor" in keys
+    assert "raw/imf_dots" in keys and "marts/partner_shares" in keys and "warehouse/corridor" in keys
     assert "raw/country_names" not in keys and "raw/country_codes" not in keys
 
 

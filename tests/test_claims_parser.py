@@ -11,11 +11,11 @@ from orchestration.lib import claims
 from orchestration.lib.errors import SourceFileError
 
 LEDGER = Path(__file__).resolve().parents[1] / "raw" / "claims" / "claims.csv"
-CODES = frozenset({"AZE", "CHN", "WLD", "GBR", "TUR", "CYP", "RUS", "IRN", "ARE", "JPN", "HUN", "NLD", "USA", "NOR"})
+CROSSWALK = Path(__file__).resolve().parents[1] / "raw" / "reference" / "country_names.csv"
 
 
 def test_real_ledger_loads_with_nothing_quarantined():
-    result = claims.parse_claims_file(LEDGER, known_codes=CODES)
+    result = claims.parse_claims_file(LEDGER)
     assert result.rows.height == 88
     assert result.quarantine.height == 0
     row = result.rows.filter(result.rows["claim_id"] == "seed004-03").row(0, named=True)
@@ -69,11 +69,12 @@ def _copy_with(tmp_path: Path, claim_id: str, **changes) -> Path:
         ({"period": "2019 Jan-Aug"}, "period", "unparseable period"),
         ({"value": "1,3"}, "value", "non-numeric value"),
         ({"value": "about 1.3"}, "value", "non-numeric value"),
-        ({"partner_iso3": "PRC"}, "partner_iso3", "unknown country code"),
+        ({"published_date": "2025-02-30"}, "published_date", "not a date"),
+        ({"published_date": "29/04/2025"}, "published_date", "not a date"),
     ],
 )
 def test_malformed_rows_are_quarantined(tmp_path, changes, column, reason):
-    result = claims.parse_claims_file(_copy_with(tmp_path, "seed004-03", **changes), known_codes=CODES)
+    result = claims.parse_claims_file(_copy_with(tmp_path, "seed004-03", **changes))
     assert result.rows.height == 87
     assert "seed004-03" not in result.rows["claim_id"].to_list()
     q = result.quarantine.row(0, named=True)
@@ -81,6 +82,21 @@ def test_malformed_rows_are_quarantined(tmp_path, changes, column, reason):
     assert (q["row"], q["column"], q["file"]) == (17, column, "claims.csv")
     assert q["reason"].startswith(reason)
     assert q["raw_value"] == next(iter(changes.values()))
+
+
+def test_unknown_country_code_is_quarantined_where_every_source_resolves_codes(tmp_path):
+    """Codes are checked by the loader's resolver (one place for every source), not by the parser."""
+    from orchestration.defs.ingestion._source import SPECS, resolve_countries
+    import orchestration.defs.ingestion.claims  # noqa: F401  (declares the claims spec)
+    from orchestration.lib.countries import Resolver, load_crosswalk, unknown_reason
+
+    spec = next(s for s in SPECS if s.name == "claims")
+    path = _copy_with(tmp_path, "seed004-03", partner_iso3="PRC")
+    result = resolve_countries(spec.countries, Resolver(load_crosswalk(CROSSWALK)))(claims.parse_claims_file(path), path)
+    assert result.rows.height == 87 and "seed004-03" not in result.rows["claim_id"].to_list()
+    q = result.quarantine.row(0, named=True)
+    assert (q["row"], q["column"], q["raw_value"], q["reason"], q["category"]) == (
+        17, "partner_iso3", "PRC", unknown_reason("code"), "reference")
 
 
 def test_missing_column_fails_the_file(tmp_path):

@@ -167,7 +167,7 @@ def test_every_press_fdi_origin_resolves(resolver: Resolver) -> None:
 
 def test_resolve_frame_joins_and_keeps_rows(resolver: Resolver) -> None:
     df = pl.DataFrame({"partner": ["World", "Turkey", None, "Atlantis", "world", "USSR"], "v": range(6)})
-    out = resolver.resolve_frame(df, "partner", "partner")
+    out = resolver.resolve_frame(df, "partner", "partner_code", "partner_type")
     assert out.columns == ["partner", "v", "partner_code", "partner_type"]
     assert out["v"].to_list() == list(range(6))
     assert out["partner_code"].to_list() == ["WLD", "TUR", None, None, "WLD", "SUN"]
@@ -177,7 +177,7 @@ def test_resolve_frame_joins_and_keeps_rows(resolver: Resolver) -> None:
 def test_resolve_frame_on_real_workbook(resolver: Resolver) -> None:
     df = pl.read_excel(DOTS_FILES[1], sheet_name="Exports, FOB", has_header=False, engine="calamine")
     partners = df.slice(4).select(pl.col("column_0").alias("partner")).drop_nulls()
-    out = resolver.resolve_frame(partners, "partner", "partner")
+    out = resolver.resolve_frame(partners, "partner", "partner_code", "partner_type")
     assert out.height == partners.height
     assert out["partner_code"].null_count() == 0
 
@@ -226,14 +226,39 @@ def test_missing_crosswalk_file_raises(tmp_path: Path) -> None:
 
 
 def test_every_comtrade_code_of_the_baci_list_maps_to_a_crosswalk_entity():
-    """Codes without an ISO3 in the BACI list (490, 697, 849) are mapped by the dbt seed, and every
-    code the seed maps to is an entity of the crosswalk (dim_countries' relationships hold)."""
+    """Codes without an ISO3 in the BACI list (490, 697, 849) are mapped by
+    raw/reference/source_area_codes.csv, and every code it maps to is an entity of the crosswalk
+    (dim_countries' relationships hold)."""
     repo = Path(__file__).resolve().parents[1]
     baci = pl.read_csv(repo / "raw" / "reference" / "baci_comtrade_country_codes_V202201.csv", infer_schema_length=0)
-    seed = pl.read_csv(repo / "dbt_project" / "seeds" / "source_area_codes.csv", infer_schema_length=0)
+    areas = pl.read_csv(repo / "raw" / "reference" / "source_area_codes.csv", infer_schema_length=0)
     crosswalk = pl.read_csv(repo / "raw" / "reference" / "country_names.csv", infer_schema_length=0)
-    seeded = dict(seed.filter(pl.col("source") == "comtrade").select("source_code", "code").iter_rows())
+    mapped = dict(areas.filter(pl.col("vocabulary") == "comtrade").select("source_code", "code").iter_rows())
     without_iso = baci.filter(pl.col("iso_3digit_alpha") == "N/A")["country_code"].to_list()
     assert sorted(without_iso) == ["490", "697", "849"]
-    assert {c: seeded.get(c) for c in without_iso} == {"490": "XAN", "697": "XFT", "849": "UMI"}
-    assert set(seed["code"]) <= set(crosswalk["code"])
+    assert {c: mapped.get(c) for c in without_iso} == {"490": "XAN", "697": "XFT", "849": "UMI"}
+    assert set(areas["code"]) <= set(crosswalk["code"])
+
+
+def test_resolver_knows_comtrade_and_imf_codes():
+    """One resolver for every source: names, Corridor codes, UN Comtrade numeric codes, IMF area codes."""
+    repo = Path(__file__).resolve().parents[1]
+    crosswalk = load_crosswalk(repo / "raw" / "reference" / "country_names.csv")
+    areas = pl.read_csv(repo / "raw" / "reference" / "source_area_codes.csv", infer_schema_length=0)
+    baci = pl.read_csv(repo / "raw" / "reference" / "baci_comtrade_country_codes_V202201.csv", infer_schema_length=0)
+    iso = pl.read_csv(repo / "raw" / "reference" / "country-codes.csv", infer_schema_length=0, null_values=[])
+    aliases = pl.concat([
+        baci.filter(pl.col("iso_3digit_alpha") != "N/A").select(
+            vocabulary=pl.lit("comtrade"), source_code="country_code", code="iso_3digit_alpha", entity_type=pl.lit(None, pl.String)),
+        iso.filter(pl.col("ISO3166-1-Alpha-2") != "").select(
+            vocabulary=pl.lit("imf"), source_code="ISO3166-1-Alpha-2", code="ISO3166-1-Alpha-3", entity_type=pl.lit(None, pl.String)),
+        areas.select("vocabulary", "source_code", "code", "entity_type"),
+    ])
+    r = Resolver(crosswalk, aliases)
+    assert [r.resolve(c, "comtrade") for c in ("31", "156", "842", "251", "699", "757", "0", "490")] == [
+        ("AZE", "country"), ("CHN", "country"), ("USA", "country"), ("FRA", "country"), ("IND", "country"),
+        ("CHE", "country"), ("WLD", "aggregate"), ("XAN", "unspecified")]
+    assert [r.resolve(c, "imf") for c in ("AZ", "CN", "NA", "W00")] == [
+        ("AZE", "country"), ("CHN", "country"), ("NAM", "country"), ("WLD", "aggregate")]
+    assert r.resolve("998", "comtrade") is None
+    assert r.resolve("AZE", "code") == ("AZE", "country") and r.resolve("PRC", "code") is None

@@ -15,38 +15,60 @@ def keys(repo) -> set[str]:
     return {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
 
 
+SOURCES = ["imf_dots", "comtrade", "imf_sdmx", "fdi_unctad", "fdi_releases", "registry_counts", "registry_companies",
+           "claims", "country_names", "country_codes", "comtrade_country_codes", "source_area_codes"]
+
+
 def test_raw_staging_and_marts_assets_exist(repo):
     found = keys(repo)
     for key in [
-        "raw/trade_flows", "raw/country_names", "raw/country_codes", "raw/comtrade_country_codes",
+        *(f"raw/{name}" for name in SOURCES),
         "staging/stg_imf_dots__trade_flows",
         "marts/fct_trade_flows", "marts/partner_shares", "marts/trade_growth", "marts/mirror_gaps", "marts/dim_countries",
-        "raw/fdi_flows", "raw/company_counts", "raw/company_records", "raw/claims",
         "marts/fdi_by_origin", "marts/company_registry", "marts/claim_checks", "marts/corridor_summary",
         "marts/fct_trade_flows_history", "warehouse/corridor", "warehouse/docs", "warehouse/report",
     ]:
         assert key in found, key
 
 
-def test_trade_checks_are_blocking(repo):
-    checks = {k.name: k for k in repo.asset_graph.asset_check_keys if k.asset_key == dg.AssetKey(["raw", "trade_flows"])}
-    for name in ["trade_value_non_negative", "trade_year_in_range", "trade_key_unique", "trade_country_names_known",
-                 "trade_partner_sum_within_world_total", "trade_unit_is_declared", "trade_required_columns_present"]:
-        assert name in checks, name
-        spec = repo.asset_graph.get_check_spec(checks[name])
-        assert spec.blocking, name
+def test_one_name_per_source(repo):
+    """A source's folder, table, asset key and dbt source table share its name (reference tables share raw/reference/)."""
+    from orchestration.defs.ingestion._source import SPECS
+
+    assert sorted(s.name for s in SPECS) == sorted(SOURCES)
+    for spec in SPECS:
+        node = repo.asset_graph.get(spec.asset_key)
+        assert spec.table == f"raw.{spec.name}"
+        assert node.metadata["raw_folder"] == (spec.folder or spec.name)
+        assert spec.folder in (None, "reference"), spec.name
+        # dbt staging reads it as source('raw', '<name>'): the dbt source node's asset key is the same key
+        downstream = {k.to_user_string() for k in repo.asset_graph.get(spec.asset_key).child_keys}
+        assert downstream, f"raw/{spec.name} feeds no dbt model"
 
 
-@pytest.mark.parametrize("asset, names", [
-    ("raw/fdi_flows", ["fdi_required_columns_present", "fdi_year_in_range", "fdi_key_unique", "fdi_country_names_known", "fdi_unit_is_declared"]),
-    ("raw/company_counts", ["registry_active_not_above_registered", "registry_dates_not_in_future", "registry_country_codes_known"]),
-    ("raw/claims", ["claims_metric_known", "claims_unit_known", "claims_period_parseable", "claims_country_codes_known", "claims_id_unique"]),
-])
-def test_every_source_has_blocking_checks(repo, asset, names):
+def _check_specs(repo, asset: str) -> dict:
     key = dg.AssetKey.from_user_string(asset)
-    specs = {k.name: repo.asset_graph.get_check_spec(k) for k in repo.asset_graph.asset_check_keys if k.asset_key == key}
-    for name in names:
-        assert name in specs and specs[name].blocking, (asset, name)
+    return {k.name: repo.asset_graph.get_check_spec(k) for k in repo.asset_graph.asset_check_keys if k.asset_key == key}
+
+
+def test_only_systemic_faults_block(repo):
+    """Blocking: a missing column, an unknown unit, a file that loses much of its figures, conflicting
+    duplicate keys. Everything at the grain of a row, a reporter-year or a name warns and publishes."""
+    specs = _check_specs(repo, "raw/imf_dots")
+    blocking = {n for n, s in specs.items() if s.blocking}
+    assert blocking == {"imf_dots_required_columns_present", "imf_dots_unit_is_declared",
+                        "imf_dots_files_lose_few_figures", "imf_dots_key_unique"}
+    assert {n for n, s in specs.items() if not s.blocking} == {
+        "imf_dots_value_non_negative", "imf_dots_year_in_range", "imf_dots_partner_sum_within_world_total",
+        "imf_dots_country_names_known", "imf_dots_values_readable", "imf_dots_deliveries_counted_once"}
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_every_source_has_the_standard_checks(repo, source):
+    specs = _check_specs(repo, f"raw/{source}")
+    for name in ("required_columns_present", "files_lose_few_figures", "values_readable", "deliveries_counted_once"):
+        assert f"{source}_{name}" in specs, (source, name)
+    assert specs[f"{source}_required_columns_present"].blocking
 
 
 def test_schedule_and_sensor_are_defined(repo):
@@ -63,6 +85,6 @@ def test_dbt_tests_are_asset_checks(repo):
 def test_lineage_raw_to_marts_to_publish(repo):
     graph = repo.asset_graph
     staging = graph.get(dg.AssetKey(["staging", "stg_imf_dots__trade_flows"]))
-    assert dg.AssetKey(["raw", "trade_flows"]) in staging.parent_keys
+    assert dg.AssetKey(["raw", "imf_dots"]) in staging.parent_keys
     publish = graph.get(dg.AssetKey(["warehouse", "corridor"]))
     assert dg.AssetKey(["marts", "partner_shares"]) in publish.parent_keys

@@ -48,8 +48,8 @@ def edited_copy(tmp_path: Path, source: Path, name: str, edit) -> Path:
 def test_schema_and_meta(aze, chn):
     assert dict(aze.rows.schema) == ROW_SCHEMA
     assert dict(aze.quarantine.schema) == QUARANTINE_SCHEMA
-    assert aze.meta == {"reporter_name": AZE_NAME, "units": ["US Dollars, Millions"]}
-    assert chn.meta == {"reporter_name": CHN_NAME, "units": ["US Dollars, Millions"]}
+    assert aze.meta == {"reporter_name": AZE_NAME, "delivery": AZE_NAME, "units": ["US Dollars, Millions"]}
+    assert chn.meta == {"reporter_name": CHN_NAME, "delivery": CHN_NAME, "units": ["US Dollars, Millions"]}
     for result in (aze, chn):
         assert result.rows["source"].unique().to_list() == [SOURCE]
         assert set(result.rows["unit_as_published"]) == {"US Dollars, Millions"}

@@ -37,9 +37,15 @@ def test_a_column_added_by_a_later_file_is_added_to_the_table(tmp_path):
         report = load_files(conn, source="src", table="raw.t", files=sorted((root / "src").glob("*.csv")), root=root, parse=parse)
         assert [(f.file, f.status) for f in report.files] == [
             ("src/a.csv", "loaded"), ("src/b.csv", "unchanged"), ("src/c.csv", "loaded")]
-        assert conn.execute("select key, value, extra from raw.t where is_current order by key").fetchall() == [
+        current = "load_id in (select load_id from audit.load_log where is_current)"
+        assert conn.execute(f"select key, value, extra from raw.t where {current} order by key").fetchall() == [
             ("w", 4.0, None), ("x", 1.75, "v2"), ("z", 3.0, "new")]
-        assert conn.execute("select count(*) from raw.t where not is_current").fetchone()[0] == 2  # a.csv's first version
+        assert conn.execute(f"select count(*) from raw.t where not {current}").fetchone()[0] == 2  # a.csv's first version
+        # lineage is held once per file, in the load log: the rows carry only load_id
+        assert {"file", "file_sha256", "loaded_at", "is_current"}.isdisjoint(
+            r[0] for r in conn.execute("select column_name from information_schema.columns where table_name = 't'").fetchall())
+        assert conn.execute("select file, release, status from audit.load_log where is_current order by file").fetchall() == [
+            ("src/a.csv", "base", "loaded"), ("src/b.csv", "base", "loaded"), ("src/c.csv", "base", "loaded")]
         columns = [r[0] for r in conn.execute("select column_name from information_schema.columns "
                                               "where table_name = 't' order by ordinal_position").fetchall()]
         assert columns[:2] == ["key", "value"] and "extra" in columns and columns.count("extra") == 1

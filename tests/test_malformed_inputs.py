@@ -218,7 +218,9 @@ def parsed(tmp_path, edit):
 
 
 def extra_quarantine(result) -> list[tuple]:
-    return [r for r in result.quarantine.rows() if r not in AUSTRALIA]
+    from orchestration.lib.results import QUARANTINE_SCHEMA
+
+    return [r for r in result.quarantine.select(list(QUARANTINE_SCHEMA)).rows() if r not in AUSTRALIA]
 
 
 def loaded(result, sheet: str, row: int, year: int) -> dict | None:
@@ -230,7 +232,8 @@ CELL_PROBLEMS = {
     # kind: (sheet, cell, value written, quarantine row expected (without the file name))
     "text in a numeric cell": (EXPORTS, "AD9", "n/a", (EXPORTS, 9, "AD (2019)", "n/a", "not a number: 'n/a'")),
     "negative value": (IMPORTS, "AE9", -12.5, (IMPORTS, 9, "AE (2020)", "-12.5", "negative trade value")),
-    "thousands separator": (EXPORTS, "AD9", "19,635.75", (EXPORTS, 9, "AD (2019)", "19,635.75", "not a number: '19,635.75'")),
+    "decimal comma": (EXPORTS, "AD9", "19635,75", (EXPORTS, 9, "AD (2019)", "19635,75", "not a number: '19635,75'")),
+    "separators not grouping by three": (EXPORTS, "AD9", "19,63,5.75", (EXPORTS, 9, "AD (2019)", "19,63,5.75", "not a number: '19,63,5.75'")),
     "estimate marker without its space": (EXPORTS, "AD9", "5.46e", (EXPORTS, 9, "AD (2019)", "5.46e", "not a number: '5.46e'")),
     "a number too large for a double": (EXPORTS, "AD9", "1e400", (EXPORTS, 9, "AD (2019)", "1e400", "not a finite number")),
     "a figure beyond the last year column": (EXPORTS, "AG9", 7.25, (EXPORTS, 9, "AG", "7.25", "figure in a column without a year header")),
@@ -315,13 +318,22 @@ def resolver():
     return Resolver(load_crosswalk(CROSSWALK))
 
 
+def _resolve(resolver, result, path):
+    """The loader's country resolution, as the imf_dots source spec declares it."""
+    from orchestration.defs.ingestion._source import resolve_countries
+    from orchestration.defs.ingestion.imf_dots import SPEC
+
+    return resolve_countries(SPEC.countries, resolver)(result, path)
+
+
 def test_unknown_partner_name_is_quarantined(tmp_path, resolver):
-    from orchestration.defs.ingestion.trade import UNKNOWN_NAME, resolve_trade_names
+    from orchestration.lib.countries import unknown_reason
 
     path = edited(tmp_path, set_cells(EXPORTS, B12="Atlantis"))
-    result = resolve_trade_names(resolver)(parse_dots_workbook(path), path)
-    assert extra_quarantine(result) == [(NAME, EXPORTS, 12, "partner", "Atlantis", UNKNOWN_NAME)]
-    assert UNKNOWN_NAME == "unknown country name (not in raw/reference/country_names.csv)"
+    result = _resolve(resolver, parse_dots_workbook(path), path)
+    assert extra_quarantine(result) == [(NAME, EXPORTS, 12, "partner_name", "Atlantis", unknown_reason("name"))]
+    assert unknown_reason("name") == "unknown country name (not in raw/reference/country_names.csv)"
+    assert set(result.quarantine["category"].drop_nulls()) == {"reference"}
     assert result.rows.filter(pl.col("partner_name") == "Atlantis").is_empty()
     assert result.rows["partner_code"].null_count() == 0
     # every other figure resolves and stays
@@ -330,15 +342,19 @@ def test_unknown_partner_name_is_quarantined(tmp_path, resolver):
     assert set(result.rows["reporter_code"]) == {"AZE"}
 
 
-def test_unknown_reporter_name_fails_the_file(tmp_path, resolver):
-    from orchestration.defs.ingestion.trade import resolve_trade_names
+def test_unknown_reporter_name_quarantines_its_rows_not_the_warehouse(tmp_path, resolver):
+    """A reporter the crosswalk does not know is a gap in the reference data, not a broken file: every
+    partner row is quarantined with the reason (and the check warns); nothing escapes as an error."""
+    from orchestration.lib.countries import unknown_reason
 
     path = edited(tmp_path, _both_reporters("Atlantis"))
-    with pytest.raises(SourceFileError) as info:
-        resolve_trade_names(resolver)(parse_dots_workbook(path), path)
-    assert str(info.value) == (
-        "DOTS_13.xlsx: reporter 'Atlantis' is not in the country crosswalk (raw/reference/country_names.csv)"
-    )
+    result = _resolve(resolver, parse_dots_workbook(path), path)
+    assert result.rows.is_empty()
+    reference = result.quarantine.filter(pl.col("category") == "reference")
+    assert set(reference["reason"]) == {unknown_reason("name")}
+    assert set(reference["raw_value"]) == {"Atlantis"} and set(reference["column"]) == {"reporter_name"}
+    # one row per partner row of each sheet (the Australia repeat is already set aside by the parser)
+    assert reference.height == parse_dots_workbook(DOTS_AZE).rows.select("sheet", "source_row").n_unique()
 
 
 # -- property: any cell contents load or are quarantined; nothing else ever escapes ------------------

@@ -82,12 +82,24 @@ def has_ledger_header(path: Path) -> bool:
     return [c.strip().strip('"') for c in first.strip().split(",")] == COLUMNS
 
 
-def parse_claims_file(path: Path, known_codes: set[str] | frozenset[str] | None = None) -> ParseResult:
+def published_date_of(text: str | None) -> dt.date | None:
+    """The date a document was published: YYYY-MM-DD, YYYY-MM (the 1st) or YYYY (1 January);
+    ValueError for anything else, including days a month does not have (2025-02-30)."""
+    text = (text or "").strip()
+    if re.fullmatch(r"\d{4}", text):
+        return dt.date(int(text), 1, 1)
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+        return dt.date(int(m.group(1)), int(m.group(2)), 1)
+    if m := DATE_RE.match(text):
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    raise ValueError(f"not a date: {text!r}")
+
+
+def parse_claims_file(path: Path) -> ParseResult:
     """Read one ledger file; rows breaking the vocabularies go to quarantine (one entry per problem).
 
-    ``known_codes``: the country codes of the crosswalk; when given, an unknown reporter/partner
-    code quarantines the row.
-    """
+    Country codes are checked where every source's are (the loader resolves them against the
+    crosswalk and quarantines an unknown one)."""
     frame = read_csv_text(path, COLUMNS)
     extra = [c for c in frame.columns if c not in COLUMNS]
     if extra:
@@ -114,10 +126,11 @@ def parse_claims_file(path: Path, known_codes: set[str] | frozenset[str] | None 
             reject(row, "period", rec["period"], "unparseable period (expected YYYY, YYYY-Qn, YYYY-MM..YYYY-MM or YYYY-MM-DD)")
         if not NUMBER_RE.match(rec["value"] or ""):
             reject(row, "value", rec["value"], "non-numeric value (a plain number without thousands separators expected)")
-        for column in ("reporter_iso3", "partner_iso3"):
-            code = rec[column]
-            if known_codes is not None and code not in known_codes:
-                reject(row, column, code, "unknown country code (not in raw/reference/country_names.csv)")
+        try:
+            published_date_of(rec["published_date"])
+        except ValueError:
+            reject(row, "published_date", rec["published_date"],
+                   "not a date (expected YYYY-MM-DD, YYYY-MM or YYYY, a day the month has)")
         if rec["basis"] not in BASES:
             reject(row, "basis", rec["basis"], f"unknown basis (not one of {', '.join(BASES)})")
 

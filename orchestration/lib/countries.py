@@ -96,44 +96,93 @@ def load_crosswalk(path: str | Path) -> pl.DataFrame:
     return df
 
 
-class Resolver:
-    """Resolves source names to ``(code, entity_type)`` by exact match on the normalised key."""
+# what each vocabulary is, in the reason a value it does not know is quarantined with
+UNKNOWN_REASONS = {
+    "name": "unknown country name (not in raw/reference/country_names.csv)",
+    "code": "unknown country code (not a code of raw/reference/country_names.csv)",
+    "comtrade": "unknown UN Comtrade country code (not in raw/reference/baci_comtrade_country_codes_V202201.csv "
+                "or raw/reference/source_area_codes.csv)",
+    "imf": "unknown IMF area code (not an ISO alpha-2 code of raw/reference/country-codes.csv "
+           "or in raw/reference/source_area_codes.csv)",
+}
 
-    def __init__(self, crosswalk: pl.DataFrame) -> None:
+
+def unknown_reason(vocabulary: str) -> str:
+    """The quarantine reason of a value a vocabulary does not know (one text per vocabulary)."""
+    return UNKNOWN_REASONS[vocabulary]
+
+
+class Resolver:
+    """Resolves what sources write for a country to ``(code, entity_type)``, in one place for every source.
+
+    Vocabularies: ``name`` (exact match on the normalised name, :func:`normalise_name`), ``code``
+    (a Corridor code as written), ``comtrade`` (UN Comtrade numeric codes) and ``imf`` (IMF area
+    codes: ISO alpha-2, W00…). ``aliases`` maps source codes no ISO table knows (Comtrade 0 → WLD,
+    IMF W00 → WLD…) with columns ``vocabulary``, ``source_code``, ``code``, ``entity_type``.
+    """
+
+    def __init__(self, crosswalk: pl.DataFrame, aliases: pl.DataFrame | None = None, version: str = "") -> None:
         if "key" not in crosswalk.columns:
             crosswalk = crosswalk.with_columns(key=_normalise_expr(pl.col("name")))
-        self._table = crosswalk.select("key", "code", "entity_type").unique("key", keep="first")
-        self._map: dict[str, tuple[str, str]] = {
-            k: (c, t) for k, c, t in self._table.iter_rows()
+        self.version = version
+        types = crosswalk.select("code", "entity_type").unique("code", keep="first")
+        tables = {
+            "name": crosswalk.select(pl.col("key").alias("value"), "code", "entity_type").unique("value", keep="first"),
+            "code": types.select(pl.col("code").alias("value"), "code", "entity_type"),
         }
+        if aliases is not None and aliases.height:
+            aliases = aliases.join(types.rename({"entity_type": "known_type"}), on="code", how="left").with_columns(
+                entity_type=pl.coalesce("entity_type", "known_type", pl.lit("country")))
+            for vocabulary in ("comtrade", "imf"):
+                part = aliases.filter(pl.col("vocabulary") == vocabulary)
+                tables[vocabulary] = part.select(pl.col("source_code").cast(pl.String).alias("value"), "code",
+                                                 "entity_type").unique("value", keep="first")
+        self._tables = tables
+        self._maps = {v: {a: (c, t) for a, c, t in frame.iter_rows()} for v, frame in tables.items()}
 
     @classmethod
     def from_path(cls, path: str | Path) -> "Resolver":
         return cls(load_crosswalk(path))
 
     def __len__(self) -> int:
-        return len(self._map)
+        return len(self._maps["name"])
 
-    def resolve(self, name: str | None) -> tuple[str, str] | None:
-        """``(code, entity_type)`` for a name, or ``None`` if the name is unknown."""
-        if name is None:
+    def _key(self, value: str, vocabulary: str) -> str:
+        return normalise_name(value) if vocabulary == "name" else str(value).strip().upper()
+
+    def resolve(self, value: str | None, vocabulary: str = "name") -> tuple[str, str] | None:
+        """``(code, entity_type)`` for a name (or a code of another vocabulary), ``None`` if unknown."""
+        if value is None:
             return None
-        return self._map.get(normalise_name(name))
+        return self._maps.get(vocabulary, {}).get(self._key(value, vocabulary))
 
-    def resolve_frame(self, df: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
-        """Add ``<prefix>_code`` and ``<prefix>_type`` to ``df`` by a left join on the normalised name.
+    def resolve_frame(self, df: pl.DataFrame, column: str, code_col: str, type_col: str,
+                      vocabulary: str = "name") -> pl.DataFrame:
+        """Add ``code_col`` and ``type_col`` to ``df`` by a left join on the normalised value.
 
-        Unknown (or null) names get nulls. Row order and row count of ``df`` are preserved.
+        Unknown (or null) values get nulls. Row order and row count of ``df`` are preserved; each
+        distinct value is normalised once, never each row. ``name_or_code``: a name, else a code as
+        written (a canonical release may write either).
         """
-        code_col, type_col = f"{prefix}_code", f"{prefix}_type"
-        names = df.select(pl.col(column).cast(pl.String).unique()).drop_nulls()
+        if vocabulary == "name_or_code":
+            by_name = self.resolve_frame(df, column, code_col, type_col, "name")
+            by_code = self.resolve_frame(df.select(column), column, "__c", "__t", "code")
+            return by_name.with_columns(pl.coalesce(code_col, by_code["__c"]).alias(code_col),
+                                        pl.coalesce(type_col, by_code["__t"]).alias(type_col))
+        table = self._tables.get(vocabulary)
+        if table is None:
+            raise ValueError(f"unknown vocabulary {vocabulary!r} (known: {', '.join(self._tables)})")
+        values = df.select(pl.col(column).cast(pl.String).unique()).drop_nulls()
+        key = (_normalise_expr(pl.col(column)) if vocabulary == "name"
+               else pl.col(column).str.strip_chars().str.to_uppercase())
         lookup = (
-            names.with_columns(__key=_normalise_expr(pl.col(column)))
-            .join(self._table.rename({"key": "__key"}), on="__key", how="left")
-            .select(pl.col(column), pl.col("code").alias(code_col), pl.col("entity_type").alias(type_col))
+            values.with_columns(__key=key)
+            .join(table.rename({"value": "__key"}), on="__key", how="left")
+            .select(pl.col(column).alias("__name"), pl.col("code").alias(code_col), pl.col("entity_type").alias(type_col))
         )
         return (
-            df.with_columns(pl.col(column).cast(pl.String).alias("__name"))
-            .join(lookup.rename({column: "__name"}), on="__name", how="left", maintain_order="left")
+            df.drop([c for c in (code_col, type_col) if c in df.columns])
+            .with_columns(pl.col(column).cast(pl.String).alias("__name"))
+            .join(lookup, on="__name", how="left", maintain_order="left")
             .drop("__name")
         )

@@ -68,6 +68,12 @@ _YEAR = re.compile(r"^\d{4}$")
 # a label that states a unit: "US Dollars, Millions", "Euros, Millions", "US Dollars" (not "Euro Area")
 _UNIT_LIKE = re.compile(r"(?i)\bdollars?\b|\beuros\b|,\s*(thousands|millions|billions)\s*$")
 _NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+# a number with thousands separators grouping digits by three: commas, as the IMF writes estimates
+# of 1,000 or more ("1,032.13 e"), or (no-break) spaces ("1 032.13")
+_GROUPED_NUMBER = r"^[+-]?\d{1,3}((,\d{3})+|( \d{3})+)(\.\d*)?$"
+# spaces a spreadsheet may hold instead of a plain one: no-break, figure, thin, narrow no-break
+_ODD_SPACES = "[\u00a0\u2007\u2009\u202f]"
+ESTIMATE_FLAG = " e"
 _HEADER_SCAN_ROWS = 12
 
 
@@ -89,17 +95,29 @@ def _column_index(letters: str) -> int:
 
 
 _FIRST_VALUE = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?(?<!/)>\s*(?:<f>[^<]*</f>\s*)?<(?:v|is)>')
+# a cell with a formula (<f>...</f> or <f .../>) and no cached value (no <v>, or an empty one)
+_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_CACHED = re.compile(rb"<v>[^<]+</v>|<is>")
 
 
-def _sheet_origins(path: Path) -> dict[str, tuple[int, int]]:
-    """Sheet name -> (1-based row, 0-based column) of its first cell holding a value.
+@dataclass
+class _SheetScan:
+    origin: tuple[int, int] | None  # (1-based row, 0-based column) of the first cell holding a value
+    uncached_formulas: list[tuple[int, int, str]]  # (1-based row, 0-based column, formula) without a value
+
+
+def _scan_sheets(path: Path) -> dict[str, _SheetScan]:
+    """Sheet name -> what calamine does not tell: where the data starts, and formula cells without a
+    cached value (calamine reads those as empty, so they would vanish unnoticed).
 
     calamine drops leading empty rows and columns, so the frame's (0, 0) is not the sheet's A1;
-    this anchor lets quarantine rows name the row and column a person sees in Excel.
+    the origin lets quarantine rows name the row and column a person sees in Excel. Legacy .xls
+    files are not zip archives: they get no scan (rows are then counted from the first non-empty row).
     """
+    import html
     import zipfile
 
-    origins: dict[str, tuple[int, int]] = {}
+    scans: dict[str, _SheetScan] = {}
     try:
         with zipfile.ZipFile(path) as zf:
             workbook = zf.read("xl/workbook.xml")
@@ -109,16 +127,21 @@ def _sheet_origins(path: Path) -> dict[str, tuple[int, int]]:
             for name, rid in re.findall(rb'<sheet [^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', workbook):
                 target = targets.get(rid, b"").decode().lstrip("/")
                 member = target if target.startswith("xl/") else f"xl/{target}"
-                with zf.open(member) as fh:
-                    head = fh.read(1 << 20)
-                found = _FIRST_VALUE.search(head)
-                if found:
-                    import html
-
-                    origins[html.unescape(name.decode())] = (int(found.group(2)), _column_index(found.group(1).decode()))
-    except Exception:  # an anchor is a nicety for messages; the data does not depend on it
+                data = zf.read(member)
+                found = _FIRST_VALUE.search(data)
+                origin = (int(found.group(2)), _column_index(found.group(1).decode())) if found else None
+                uncached = []
+                if b"<f" in data:
+                    for cell in _CELL.finditer(data):
+                        body = cell.group(3) or b""
+                        if b"<f" in body and not _CACHED.search(body):
+                            formula = re.search(rb"<f[^>]*>(.*?)</f>", body, re.S)
+                            text = html.unescape(formula.group(1).decode()) if formula else ""
+                            uncached.append((int(cell.group(2)), _column_index(cell.group(1).decode()), f"={text}"))
+                scans[html.unescape(name.decode())] = _SheetScan(origin, uncached)
+    except Exception:  # the scan is a nicety for messages and a guard; a readable workbook still loads
         return {}
-    return origins
+    return scans
 
 
 def _one_line(exc: BaseException) -> str:
@@ -285,19 +308,38 @@ def _header(path: Path, sheet: str, frame: pl.DataFrame, row_shift: int = 0, col
     return _Header(reporter, reporter_idx + 1 + row_shift, unit, multiplier, header_idx, years)
 
 
+FORMULA_WITHOUT_VALUE = "formula without a cached value (the workbook was saved without calculating it)"
+
+
+def _uncached_formula_rows(path: Path, sheet: str, scan: _SheetScan, head: _Header, row_shift: int, col_shift: int) -> pl.DataFrame:
+    """Quarantine rows for formula cells below the year header that hold no cached value."""
+    header_row = head.header_idx + 1 + row_shift
+    years = {j + col_shift: year for j, year in head.years.items()}
+    records = [
+        {"file": path.name, "sheet": sheet, "row": row,
+         "column": f"{excel_column(col)} ({years[col]})" if col in years else excel_column(col),
+         "raw_value": formula, "reason": FORMULA_WITHOUT_VALUE}
+        for row, col, formula in scan.uncached_formulas if row > header_row and col > col_shift
+    ]
+    return quarantine_frame(records)
+
+
 def parse_dots_workbook(path: str | Path) -> ParseResult:
     """Parse one DOTS workbook (both sheets) into long rows, quarantining bad cells and rows."""
     path = Path(path)
     sheets = _read_sheets(path)
-    origins = _sheet_origins(path)
+    scans = _scan_sheets(path)
     parts: list[pl.DataFrame] = []
     quarantine: list[pl.DataFrame] = []
     reporters: dict[str, tuple[str, int]] = {}  # reporter -> (first sheet, row) naming it
     units: set[str] = set()
     for key, (sheet_name, frame) in sheets.items():
         flow, valuation = SHEETS[key]
-        row_shift, col_shift = _shifts(frame, origins.get(sheet_name))
+        scan = scans.get(sheet_name)
+        row_shift, col_shift = _shifts(frame, scan.origin if scan else None)
         head = _header(path, sheet_name, frame, row_shift, col_shift)
+        if scan and scan.uncached_formulas:
+            quarantine.append(_uncached_formula_rows(path, sheet_name, scan, head, row_shift, col_shift))
         if reporters and head.reporter not in reporters:
             (other, (other_sheet, _)), = reporters.items()
             raise SourceFileError(
@@ -318,16 +360,24 @@ def parse_dots_workbook(path: str | Path) -> ParseResult:
             frame.slice(head.header_idx + 1)
             .with_row_index("source_row", offset=head.header_idx + 2 + row_shift)
             .rename({names[0]: "partner_name"})
-            .with_columns(pl.col("partner_name").str.strip_chars(), pl.col("source_row").cast(pl.Int64))
+            .with_columns(pl.col("partner_name").str.replace_all(_ODD_SPACES, " ").str.strip_chars(), pl.col("source_row").cast(pl.Int64))
         )
         long = body.unpivot(index=["source_row", "partner_name"], on=value_cols, variable_name="col", value_name="raw")
         long = long.with_columns(pl.col("raw").str.strip_chars()).filter(pl.col("raw").is_not_null() & (pl.col("raw") != ""))
         long = long.with_columns(
             pl.col("col").replace_strict(col_year, default=None, return_dtype=pl.Int32).alias("year"),
             pl.col("col").replace_strict(col_label, default=None, return_dtype=pl.String).alias("column"),
-            pl.col("raw").str.ends_with(" e").alias("is_estimate"),
+            # no-break and other odd spaces read as plain spaces, then trimmed
+            pl.col("raw").str.replace_all(_ODD_SPACES, " ").str.strip_chars().alias("clean"),
         ).with_columns(
-            pl.col("raw").str.strip_suffix(" e").str.strip_chars().alias("number_text"),
+            pl.col("clean").str.ends_with(ESTIMATE_FLAG).alias("is_estimate"),
+            pl.col("clean").str.strip_suffix(ESTIMATE_FLAG).str.strip_chars().alias("number_text"),
+        ).with_columns(
+            # "1,032.13" -> "1032.13": thousands separators only where they group digits by three
+            pl.when(pl.col("number_text").str.contains(_GROUPED_NUMBER))
+            .then(pl.col("number_text").str.replace_all(r"[, ]", ""))
+            .otherwise(pl.col("number_text"))
+            .alias("number_text"),
         ).with_columns(
             pl.when(pl.col("number_text").str.contains(_NUMBER))
             .then(pl.col("number_text").cast(pl.Float64, strict=False))
@@ -415,4 +465,7 @@ def parse_dots_workbook(path: str | Path) -> ParseResult:
         )
     rows = pl.concat(parts).cast(ROW_SCHEMA).sort("flow", "source_row", "year")
     q = pl.concat([quarantine_frame(), *[x.cast(quarantine_frame().schema) for x in quarantine]])
-    return ParseResult(rows=rows, quarantine=q, meta={"reporter_name": next(iter(reporters)), "units": sorted(units)})
+    reporter = next(iter(reporters))
+    # what this workbook delivers: one reporter's figures (two files of one release delivering the
+    # same reporter are duplicates; the loader counts them once)
+    return ParseResult(rows=rows, quarantine=q, meta={"reporter_name": reporter, "delivery": reporter, "units": sorted(units)})

@@ -1,11 +1,12 @@
 """The raw layer as Parquet files, so that another engine (Apache Spark) reads what DuckDB reads.
 
 :func:`export_raw` writes every table of the schema ``raw`` of a built DuckDB file, all rows
-(current and superseded versions: staging filters on ``is_current`` and the trade history needs
-every version), as::
+(current and superseded versions: staging keeps the rows of current loads and the trade history
+needs every version), and ``audit.load_log`` (the lineage of every load, which staging joins), as::
 
     <out>/<table>/source=<source>/year=<year>/data_0.parquet    tables with `source` and `year`
     <out>/<table>/data.parquet                                  the others (and empty tables)
+    <out>/_audit/load_log/data.parquet                          the load log (and the quarantine)
 
 Hive-style partition folders, so Spark (and DuckDB's ``read_parquet(..., hive_partitioning=true)``)
 read the partition columns back from the path. The dbt ``spark`` target registers each folder as
@@ -20,32 +21,24 @@ import shutil
 import sys
 from pathlib import Path
 
-import duckdb
-
 from orchestration.lib.errors import ConfigError
+from orchestration.lib.export import copy_relation, open_warehouse
 
 PARTITION_COLUMNS = ("source", "year")
-
-
-def _literal(path: Path) -> str:
-    """A path as a SQL string literal (COPY takes no parameter for its target)."""
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def export_raw(database: Path, out_dir: Path) -> dict[str, int]:
     """Write every ``raw.*`` table of ``database`` under ``out_dir``; returns rows per table."""
     database, out_dir = Path(database), Path(out_dir)
-    if not database.is_file():
-        raise ConfigError(f"{database}: no such DuckDB file (build the warehouse first: corridor build)")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: dict[str, int] = {}
-    with duckdb.connect(str(database), read_only=True) as con:
+    with open_warehouse(database) as con:
         tables = [name for (name,) in con.execute(
             "select table_name from information_schema.tables"
             " where table_schema = 'raw' and table_type = 'BASE TABLE' order by table_name"
         ).fetchall()]
         if not tables:
             raise ConfigError(f"{database}: no tables in schema raw (is it a Corridor warehouse?)")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written: dict[str, int] = {}
         for table in tables:
             columns = {name for (name,) in con.execute(
                 "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
@@ -56,14 +49,17 @@ def export_raw(database: Path, out_dir: Path) -> dict[str, int]:
             target = out_dir / table
             shutil.rmtree(target, ignore_errors=True)
             if rows and set(PARTITION_COLUMNS) <= columns:
-                con.execute(
-                    f"copy {relation} to {_literal(target)} "
-                    f"(format parquet, partition_by ({', '.join(PARTITION_COLUMNS)}))"
-                )
+                copy_relation(con, relation, target, "parquet", partition_by=PARTITION_COLUMNS)
             else:  # one file, which also carries the schema of an empty table
                 target.mkdir()
-                con.execute(f"copy {relation} to {_literal(target / 'data.parquet')} (format parquet)")
+                copy_relation(con, relation, target / "data.parquet", "parquet")
             written[table] = rows
+        for audit_table in ("load_log", "quarantine"):
+            target = out_dir / "_audit" / audit_table
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(parents=True)
+            con.execute(f"copy audit.{audit_table} to {_literal(target / 'data.parquet')} (format parquet)")
+            written[f"_audit.{audit_table}"] = con.execute(f"select count(*) from audit.{audit_table}").fetchone()[0]
     return written
 
 

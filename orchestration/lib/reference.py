@@ -73,3 +73,29 @@ def parse_comtrade_codes(path: Path) -> ParseResult:
 def parse_country_names(path: Path) -> ParseResult:
     frame = load_crosswalk(path)
     return ParseResult(rows=frame.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64)))
+
+
+SOURCE_AREA_COLUMNS = ("vocabulary", "source_code", "code", "entity_type", "name", "note")
+AREA_VOCABULARIES = ("comtrade", "imf")
+
+
+def parse_source_area_codes(path: Path) -> ParseResult:
+    """Codes the API sources write that no ISO table maps (Comtrade 0 World, 490 Other Asia nes;
+    IMF W00 World…): one row per (vocabulary, source_code); a row with an unknown vocabulary or
+    entity type, or without a code, is quarantined."""
+    from orchestration.lib.countries import ENTITY_TYPES
+    from orchestration.lib.results import quarantine_frame
+
+    frame = read_csv_text(path, list(SOURCE_AREA_COLUMNS)).select(SOURCE_AREA_COLUMNS)
+    frame = frame.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
+    problems = []
+    for rec in frame.iter_rows(named=True):
+        for column, ok, what in (("vocabulary", rec["vocabulary"] in AREA_VOCABULARIES, f"one of {', '.join(AREA_VOCABULARIES)}"),
+                                 ("entity_type", rec["entity_type"] in ENTITY_TYPES, f"one of {', '.join(sorted(ENTITY_TYPES))}"),
+                                 ("code", bool(rec["code"]) and len(rec["code"]) == 3, "a 3-letter code")):
+            if not ok:
+                problems.append({"file": path.name, "sheet": None, "row": rec["source_row"], "column": column,
+                                 "raw_value": rec[column], "reason": f"not {what}"})
+                break
+    bad = {p["row"] for p in problems}
+    return ParseResult(rows=frame.filter(~pl.col("source_row").is_in(sorted(bad))), quarantine=quarantine_frame(problems))

@@ -14,11 +14,23 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "raw_value": pl.String,
     "reason": pl.String,
 }
+# The loader files every quarantined row under a category (audit.quarantine.category): format (a
+# value the parser cannot read), reference (a name or code no reference table knows: the resolver
+# adds such rows with a `category` column) or duplicate (a repeated row or delivery, counted once:
+# a parser says so with a reason starting "duplicate").
+CATEGORIES = ("format", "reference", "duplicate")
 
 
 def quarantine_frame(records: list[dict] | None = None) -> pl.DataFrame:
     """A quarantine frame (possibly empty) with the fixed schema above."""
     return pl.DataFrame(records or [], schema=QUARANTINE_SCHEMA)
+
+
+def categorised(quarantine: pl.DataFrame) -> pl.Expr:
+    """The category of each quarantined row (see CATEGORIES): a ``category`` column where one was
+    given, else duplicate for reasons starting "duplicate", else format."""
+    default = pl.when(pl.col("reason").str.starts_with("duplicate")).then(pl.lit("duplicate")).otherwise(pl.lit("format"))
+    return (pl.coalesce("category", default) if "category" in quarantine.columns else default).alias("category")
 
 
 @dataclass

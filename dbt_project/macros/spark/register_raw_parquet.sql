@@ -18,17 +18,20 @@
             {{ exceptions.raise_compiler_error("CORRIDOR_RAW_PARQUET=" ~ root ~ ": give an absolute path or a URI (s3a://, abfss://, gs://, hdfs://)") }}
         {%- endif -%}
         {%- set tables = [] -%}
-        {%- for node in graph.sources.values() if node.schema == 'raw' and node.name not in tables -%}
-            {%- do tables.append(node.name) -%}
+        {%- for node in graph.sources.values() if node.schema in ('raw', 'audit') and (node.schema ~ '.' ~ node.name) not in tables -%}
+            {%- do tables.append(node.schema ~ '.' ~ node.name) -%}
         {%- endfor -%}
         {% do run_query('create database if not exists raw') %}
+        {% do run_query('create database if not exists audit') %}
         {%- for table in tables -%}
-            {%- set location = root.rstrip('/') ~ '/' ~ table -%}
-            {% do run_query('drop table if exists raw.' ~ table) %}
-            {% do run_query("create table raw." ~ table ~ " using parquet location '" ~ location ~ "'") %}
-            {%- set described = run_query('describe table raw.' ~ table) -%}
+            {%- set schema, name = table.split('.') -%}
+            {#- raw tables at <root>/<table>; the load log at <root>/_audit/load_log -#}
+            {%- set location = root.rstrip('/') ~ '/' ~ ('_audit/' if schema == 'audit' else '') ~ name -%}
+            {% do run_query('drop table if exists ' ~ table) %}
+            {% do run_query("create table " ~ table ~ " using parquet location '" ~ location ~ "'") %}
+            {%- set described = run_query('describe table ' ~ table) -%}
             {%- if '# Partition Information' in described.columns[0].values() -%}
-                {% do run_query('alter table raw.' ~ table ~ ' recover partitions') %}
+                {% do run_query('alter table ' ~ table ~ ' recover partitions') %}
             {%- endif -%}
         {%- endfor -%}
         {{ log('registered ' ~ tables | length ~ ' raw tables over ' ~ root, info=true) }}

@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 -- A table, not a view: five marts read it, and its window functions over every version of every
 -- figure (2.6 million at all-DOTS scale) would otherwise run once per mart.
--- Every version of every trade figure of every trade source (IMF DOTS, UN Comtrade, IMF SDMX), ordered: a later release supersedes an earlier one, and a
+-- Every version of every trade figure of every trade source (IMF DOTS, UN Comtrade, IMF SDMX), ordered: a later release
+-- supersedes an earlier one ('base', the top-level files, is the oldest: macro release_sort_key), and a
 -- newer load of the same release supersedes an older one. Consecutive versions with the same value
 -- are collapsed, so a version exists only where the figure changed. valid_from / valid_to are load
 -- times: "what did the warehouse say on date D" is valid_from <= D < coalesce(valid_to, infinity).
@@ -21,21 +22,28 @@ ordered as (
         *,
         lag(value_usd) over w as prev_value_usd,
         lag(is_estimate) over w as prev_is_estimate,
-        row_number() over w as version_rank,
-        -- among versions from files still present, the latest release (null: none is present)
-        max(case when is_current_file_version then release end) over (
-            partition by source, reporter_iso3, partner_iso3, flow, period, product_code
-        ) as latest_current_release
+        -- the position in release order (base oldest, then release folders by name), then load time
+        row_number() over w as version_rank
     from all_versions
     window w as (
         partition by source, reporter_iso3, partner_iso3, flow, period, product_code
-        order by release, loaded_at
+        order by {{ release_sort_key('release') }}, loaded_at
     )
+),
+
+positioned as (
+    -- the latest version from a file still present (null: none is present)
+    select
+        *,
+        max(case when is_current_file_version then version_rank end) over (
+            partition by source, reporter_iso3, partner_iso3, flow, period, product_code
+        ) as latest_current_rank
+    from ordered
 ),
 
 changes as (
     select *
-    from ordered
+    from positioned
     where version_rank = 1
        or value_usd is distinct from prev_value_usd
        or is_estimate is distinct from prev_is_estimate
@@ -45,13 +53,16 @@ final as (
     select
         {% for column in columns %}c.{{ column }},
         {% endfor -%}
-        c.latest_current_release,
+        c.latest_current_rank,
+        c.version_rank,
         c.loaded_at as valid_from,
-        lead(c.loaded_at) over (
-            partition by c.source, c.reporter_iso3, c.partner_iso3, c.flow, c.period, c.product_code
-            order by c.release, c.loaded_at
-        ) as valid_to
+        lead(c.loaded_at) over v as valid_to,
+        lead(c.version_rank) over v as next_change_rank
     from changes c
+    window v as (
+        partition by c.source, c.reporter_iso3, c.partner_iso3, c.flow, c.period, c.product_code
+        order by c.version_rank
+    )
 )
 
 select
@@ -59,5 +70,7 @@ select
     {% endfor -%}
     f.valid_from,
     f.valid_to,
-    f.valid_to is null and f.latest_current_release is not null as is_latest
+    -- the version the latest current file says: the last change at or before its position
+    coalesce(f.version_rank <= f.latest_current_rank
+             and (f.next_change_rank is null or f.next_change_rank > f.latest_current_rank), false) as is_latest
 from final f

@@ -38,5 +38,10 @@ ranked as (
 
 select
     source, reporter_iso3, partner_iso3, partner_entity_type, year, flow,
-    value_usd, reporter_total_usd, share_pct, rank, is_estimate
+    value_usd, reporter_total_usd, share_pct,
+    -- a partner above the reporter's own World total: real in IMF DOTS (rounding, revisions of one
+    -- side only), kept and flagged; floating-point noise is not "above"
+    coalesce(partner_entity_type <> 'aggregate' and share_pct > 100 + {{ var('share_float_tolerance_pp') }}, false)
+        as is_share_above_total,
+    rank, is_estimate
 from ranked

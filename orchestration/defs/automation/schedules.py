@@ -17,19 +17,19 @@ import dagster as dg
 
 from orchestration import constants
 
-# raw/<folder> -> the raw assets that read it
-SOURCE_FOLDERS: dict[str, list[str]] = {
-    "imf_dots": ["raw/trade_flows"],
-    "reference": ["raw/country_names", "raw/country_codes", "raw/comtrade_country_codes"],
-    "claims": ["raw/claims"],
-    "fdi_unctad": ["raw/fdi_flows"],
-    "fdi_releases": ["raw/fdi_flows"],
-    "registry_counts": ["raw/company_counts"],
-    "registry_companies": ["raw/company_records"],
-    # landing zones of the API connectors (`corridor fetch comtrade|imf`)
-    "comtrade": ["raw/comtrade_flows"],
-    "imf_sdmx": ["raw/imts_flows"],
-}
+
+
+def source_folders(asset_graph) -> dict[str, list[str]]:
+    """raw/<folder> -> the raw assets that read it, from each source asset's ``raw_folder`` metadata
+    (set from its SourceSpec: one declaration per source, nothing to keep in step here)."""
+    folders: dict[str, list[str]] = {}
+    for key in sorted(asset_graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = asset_graph.get(key)
+        folder = (node.metadata or {}).get("raw_folder")
+        if folder is not None:
+            folders.setdefault(getattr(folder, "value", folder), []).append(key.to_user_string())
+    return folders
+
 
 corridor_build_job = dg.define_asset_job(
     "corridor_build",
@@ -80,15 +80,15 @@ def raw_files_sensor(context: dg.SensorEvaluationContext):
     after = fingerprint(constants.raw_dir())
     before = json.loads(context.cursor) if context.cursor else {}
     folders = changed_folders(before, after)
-    known = {f for f in folders if f in SOURCE_FOLDERS}
+    graph = context.repository_def.asset_graph
+    mapping = source_folders(graph)
+    known = {f for f in folders if f in mapping}
     for folder in sorted(folders - known):
-        context.log.warning(f"raw/{folder}: no asset reads this folder; add it to SOURCE_FOLDERS")
+        context.log.warning(f"raw/{folder}: no source reads this folder (declare a SourceSpec for it)")
     if not known:
         context.update_cursor(json.dumps(after))
         return dg.SkipReason("no new or changed raw files" if not folders else f"changes only in unmapped folders {sorted(folders)}")
-    graph = context.repository_def.asset_graph
-    existing = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    keys = [dg.AssetKey.from_user_string(k) for f in sorted(known) for k in SOURCE_FOLDERS[f] if k in existing]
+    keys = [dg.AssetKey.from_user_string(k) for f in sorted(known) for k in mapping[f]]
     selection = dg.AssetSelection.assets(*keys).downstream().resolve(graph)
     context.update_cursor(json.dumps(after))
     return dg.RunRequest(

@@ -1,34 +1,43 @@
-"""Reference tables: the country crosswalk and the ISO / UN Comtrade code lists."""
+"""Reference tables in raw/reference/: the country crosswalk and the code lists every source's
+countries resolve through (orchestration/defs/ingestion/_source.py, ``reference_resolver``)."""
 
+import polars as pl
 
-import dagster as dg
-
-from orchestration.defs.ingestion._loading import load_source
-from orchestration.defs.resources import RawFilesResource, WarehouseResource
+from orchestration.defs.ingestion._source import SourceSpec, source_defs
 from orchestration.lib import reference
 
-REFERENCE_TABLES = {
-    # asset/table name: (file name in raw/reference, parser)
-    "country_names": ("country_names.csv", reference.parse_country_names),
-    "country_codes": ("country-codes.csv", reference.parse_country_codes),
-    "comtrade_country_codes": ("baci_comtrade_country_codes_V202201.csv", reference.parse_comtrade_codes),
-}
+_CSV = frozenset({"duckdb", "polars", "csv"})
 
+country_names, country_names_checks = source_defs(SourceSpec(
+    name="country_names", folder="reference", group="reference", kinds=_CSV,
+    patterns=("country_names.csv",), parse=reference.parse_country_names, parser_version="country_names/1",
+    row_schema={"name": pl.String, "code": pl.String, "entity_type": pl.String, "iso3": pl.String,
+                "vocabulary": pl.String, "note": pl.String, "key": pl.String, "source_row": pl.Int64},
+    description="The country crosswalk (raw/reference/country_names.csv): every country or area name a source "
+                "writes → one Corridor code and its entity type (country, historical, aggregate, unspecified).",
+))
 
-def _reference_asset(name: str, file_name: str, parser) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=["raw", name],
-        group_name="reference",
-        kinds={"duckdb", "polars"},
-        description=f"raw/reference/{file_name} loaded as raw.{name} (all versions kept, lineage per row).",
-    )
-    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw_files: RawFilesResource) -> dg.MaterializeResult:
-        files = [p for p in raw_files.files("reference", file_name)]
-        if not files:
-            raise dg.Failure(f"raw/reference/{file_name}: file not found (the reference tables ship with Corridor)")
-        return load_source(context, warehouse, raw_files, source="reference", table=f"raw.{name}", files=files, parse=parser)
+country_codes, country_codes_checks = source_defs(SourceSpec(
+    name="country_codes", folder="reference", group="reference", kinds=_CSV,
+    patterns=("country-codes.csv",), parse=reference.parse_country_codes, parser_version="country_codes/1",
+    row_schema={c: pl.String for c in ("iso3", "iso2", "iso_numeric", "m49", "name", "unterm_short_name",
+                                       "official_name", "region", "sub_region", "is_independent")} | {"source_row": pl.Int64},
+    description="ISO 3166-1 alpha-2/alpha-3/numeric, UN M49 and region names (raw/reference/country-codes.csv).",
+))
 
-    return _asset
+comtrade_country_codes, comtrade_country_codes_checks = source_defs(SourceSpec(
+    name="comtrade_country_codes", folder="reference", group="reference", kinds=_CSV,
+    patterns=("baci_comtrade_country_codes_*.csv",), parse=reference.parse_comtrade_codes,
+    parser_version="comtrade_country_codes/1",
+    row_schema={"comtrade_code": pl.Int32, "comtrade_name": pl.String, "comtrade_name_full": pl.String,
+                "iso2": pl.String, "iso3": pl.String, "source_row": pl.Int64},
+    description="UN Comtrade numeric country codes with their ISO codes (CEPII BACI list, raw/reference/).",
+))
 
-
-reference_assets = [_reference_asset(n, f, p) for n, (f, p) in REFERENCE_TABLES.items()]
+source_area_codes, source_area_codes_checks = source_defs(SourceSpec(
+    name="source_area_codes", folder="reference", group="reference", kinds=_CSV,
+    patterns=("source_area_codes.csv",), parse=reference.parse_source_area_codes, parser_version="source_area_codes/1",
+    row_schema={c: pl.String for c in reference.SOURCE_AREA_COLUMNS} | {"source_row": pl.Int64},
+    description="Codes the API sources write that no ISO table maps (UN Comtrade 0 World, 490 Other Asia nes, "
+                "899 Areas nes; IMF W00 World) and the Corridor code each stands for.",
+))

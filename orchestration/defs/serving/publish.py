@@ -29,13 +29,15 @@ def _check_summary(context: dg.AssetExecutionContext) -> dict:
     deps=list(corridor_dbt_models.keys),
     description=(
         "The published warehouse (CORRIDOR_WAREHOUSE, default warehouse/corridor.duckdb): the build "
-        "file stamped with a version id, kept under versions/, and atomically renamed into place, only "
-        "after every upstream blocking check and dbt test passed. BI tools open it read-only."
+        "file stamped with a version id, kept under versions/ in a storage format DuckDB 1.x clients read "
+        "(CORRIDOR_STORAGE_VERSION, default v1.0.0), and atomically renamed into place, only after every "
+        "upstream blocking check and dbt test passed and only with every mart of the dbt project in it. "
+        "BI tools open it read-only."
     ),
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     target = constants.warehouse_path()
-    manifest = publish(Path(warehouse.path), target, checks=_check_summary(context), repo=constants.REPO_ROOT)
+    manifest = publish(warehouse.db_path, target, checks=_check_summary(context), repo=constants.REPO_ROOT)
     marts = {k.split(".", 1)[1]: v for k, v in manifest["row_counts"].items() if k.startswith("marts.")}
     previews = {}
     with warehouse.connect() as conn:
@@ -47,6 +49,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
         metadata={
             "path": dg.MetadataValue.path(str(target)),
             "version_id": manifest["version_id"],
+            "storage_version": manifest["storage_version"],
             "size_bytes": target.stat().st_size,
             "mart_rows": dg.MetadataValue.json(marts),
             "checks": dg.MetadataValue.json(manifest["checks"]),

@@ -1,57 +1,59 @@
-"""The dbt project as Dagster assets: staging → intermediate → marts; dbt tests as asset checks."""
+"""The dbt project as Dagster assets: staging → intermediate → marts; dbt tests as asset checks.
 
+The asset specs come from dbt's manifest through dagster-dbt's public ``build_dbt_asset_specs``;
+the checks are the manifest's tests (a test named after its model, warn-severity tests as WARN
+checks). dbt runs in this process through its own programmatic API (``dbtRunner``): one
+``dbt build`` per Dagster run, of the selected models only, with no second dbt start-up and no
+private dagster-dbt API. The manifest is parsed by :func:`ensure_manifest` (called by the build
+runner, ``orchestration.build.prepare``), never when this module is imported.
+"""
 
+import json
 import os
-import subprocess
 import sys
-from functools import cached_property
-from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
-
-from packaging import version
+from dagster_dbt import DagsterDbtTranslator, build_dbt_asset_specs
 
 from orchestration import constants
 
-constants.export_env()
-# DBT_TARGET_PATH (dbt's own variable) moves target/ elsewhere, e.g. one per test session
-dbt_project = DbtProject(
-    project_dir=constants.DBT_PROJECT_DIR,
-    profiles_dir=constants.DBT_PROJECT_DIR,
-    target_path=os.environ.get("DBT_TARGET_PATH", "target"),
-)
-
 
 def target_dir() -> Path:
-    """dbt's target folder as an absolute path (DBT_TARGET_PATH may be relative to the project)."""
-    path = Path(dbt_project.target_path)
+    """dbt's target folder (DBT_TARGET_PATH, absolute or relative to the project; default target/)."""
+    path = Path(os.environ.get("DBT_TARGET_PATH", "target"))
     return path if path.is_absolute() else constants.DBT_PROJECT_DIR / path
 
 
-def _dbt_executable() -> str:
-    candidate = Path(sys.executable).with_name("dbt")
-    return str(candidate) if candidate.exists() else "dbt"
+def manifest_path() -> Path:
+    return target_dir() / "manifest.json"
+
+
+def _project_files() -> list[Path]:
+    root = constants.DBT_PROJECT_DIR
+    files = [p for d in ("models", "macros", "tests", "seeds") for p in (root / d).rglob("*") if p.is_file()]
+    return files + [root / "dbt_project.yml", root / "profiles.yml"]
+
+
+def _dbt_args(*args: str) -> list[str]:
+    project = str(constants.DBT_PROJECT_DIR)
+    colour = ["--use-colors"] if sys.stdout.isatty() else ["--no-use-colors"]
+    return [*args, "--project-dir", project, "--profiles-dir", project, "--target-path", str(target_dir()),
+            "--log-path", str(target_dir()), *colour]
 
 
 def ensure_manifest() -> Path:
-    """Parse the dbt project when its manifest is missing or older than any model/test/macro file."""
-    manifest = dbt_project.manifest_path
-    sources = [p for d in ("models", "macros", "tests") for p in (constants.DBT_PROJECT_DIR / d).rglob("*") if p.is_file()]
-    sources += [constants.DBT_PROJECT_DIR / "dbt_project.yml"]
-    if not manifest.exists() or max(p.stat().st_mtime for p in sources) > manifest.stat().st_mtime:
-        proc = subprocess.run(
-            [_dbt_executable(), "parse", "--quiet", "--project-dir", str(constants.DBT_PROJECT_DIR),
-             "--profiles-dir", str(constants.DBT_PROJECT_DIR), "--target-path", str(dbt_project.target_path)],
-            cwd=constants.DBT_PROJECT_DIR, capture_output=True, text=True, env=os.environ.copy(),
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"dbt parse failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
+    """Parse the dbt project (in this process) when its manifest is missing or older than any
+    model, macro, test, seed or project file."""
+    manifest = manifest_path()
+    if not manifest.exists() or max(p.stat().st_mtime for p in _project_files()) > manifest.stat().st_mtime:
+        from dbt.cli.main import dbtRunner
+
+        constants.export_env()
+        result = dbtRunner().invoke(_dbt_args("parse", "--quiet"))
+        if not result.success:
+            raise RuntimeError(f"dbt parse failed: {result.exception or 'see ' + str(target_dir() / 'dbt.log')}")
     return manifest
-
-
-ensure_manifest()
 
 
 class CorridorTranslator(DagsterDbtTranslator):
@@ -60,33 +62,91 @@ class CorridorTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-class CorridorDbtCli(DbtCliResource):
-    """dagster-dbt's resource without its two per-run start-up costs (~6 s of every build):
-
-    * it runs ``dbt --version`` in a subprocess (a full dbt start-up, ~3.5 s) to learn the version;
-      the dbt that runs is the dbt-core installed in this environment, so read its version instead;
-    * it opens a dbt adapter in Dagster's process (~2 s: loads every macro) that serves only
-      ``fetch_row_counts()`` / ``fetch_column_metadata()``, which Corridor does not use (row counts
-      come from the published manifest)."""
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(installed_version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args):
-        return None
+TRANSLATOR = CorridorTranslator()
 
 
-def dbt_resource() -> DbtCliResource:
-    return CorridorDbtCli(project_dir=dbt_project, profiles_dir=str(constants.DBT_PROJECT_DIR), dbt_executable=_dbt_executable())
+def _manifest() -> dict:
+    path = manifest_path()
+    if not path.exists():
+        raise dg.DagsterInvalidDefinitionError(
+            f"{path}: no dbt manifest; run `corridor build` (or `python -c 'from orchestration.build import "
+            "prepare; prepare()'`) to parse the dbt project first")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=CorridorTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
-)
-def corridor_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_specs(manifest: dict) -> tuple[list[dg.AssetSpec], list[dg.AssetCheckSpec]]:
+    """The asset specs of the dbt models and seeds, and the check specs of their tests."""
+    specs = list(build_dbt_asset_specs(manifest=manifest, dagster_dbt_translator=TRANSLATOR))
+    key_of = {s.metadata["dagster_dbt/unique_id"]: s.key for s in specs}
+    specs = [s.replace_attributes(metadata={k: v for k, v in s.metadata.items()
+                                            if k not in ("dagster_dbt/manifest", "dagster_dbt/dagster_dbt_translator")})
+             for s in specs]
+    checks = []
+    for node in manifest["nodes"].values():
+        attached = node.get("attached_node") or next(iter(node.get("depends_on", {}).get("nodes", [])), None)
+        if node["resource_type"] == "test" and attached in key_of:
+            severity = str(node.get("config", {}).get("severity", "error")).lower()
+            checks.append(dg.AssetCheckSpec(
+                node["name"], asset=key_of[attached], blocking=severity == "error",
+                description=node.get("description") or f"dbt test {node['name']} ({severity})",
+                metadata={"dbt_unique_id": node["unique_id"]}))
+    return specs, checks
+
+
+def _dbt_assets() -> dg.AssetsDefinition:
+    manifest = _manifest()
+    specs, checks = dbt_specs(manifest)
+    unique_of = {s.key: s.metadata["dagster_dbt/unique_id"] for s in specs}
+    test_of = {(c.asset_key, c.name): c.metadata["dbt_unique_id"] for c in checks}
+
+    @dg.multi_asset(name="corridor_dbt_models", specs=specs, check_specs=checks, can_subset=True,
+                    description="dbt build of the selected staging, intermediate and mart models with their tests")
+    def corridor_dbt_models(context: dg.AssetExecutionContext):
+        yield from run_dbt_build(context, unique_of, test_of, manifest)
+
+    return corridor_dbt_models
+
+
+def run_dbt_build(context, unique_of: dict, test_of: dict, manifest: dict):
+    """One ``dbt build`` of the selected models (their tests included), results as Dagster events."""
+    from dbt.cli.main import dbtRunner
+
     constants.export_env()
-    # the same target folder as `dbt parse` above: dbt reuses its partial parse (saves ~5 s a build)
-    yield from dbt.cli(["build"], context=context, target_path=target_dir()).stream()
+    selected = [unique_of[k] for k in context.selected_asset_keys if k in unique_of]
+    names = [manifest["nodes"][u]["name"] for u in selected]
+    verbose = os.environ.get("CORRIDOR_VERBOSE") == "1"
+    args = _dbt_args("build", "--select", *names, *([] if verbose else ["--quiet"]))
+    result = dbtRunner().invoke(args)
+    by_id = {r.node.unique_id: r for r in (result.result or [])} if result.result is not None else {}
+    key_of = {u: k for k, u in unique_of.items()}
+    failed = []
+    for unique_id, res in by_id.items():
+        status = str(getattr(res.status, "value", res.status))
+        if unique_id in key_of and key_of[unique_id] in context.selected_asset_keys:
+            if status == "success":
+                yield dg.MaterializeResult(asset_key=key_of[unique_id], metadata={
+                    "execution_seconds": round(res.execution_time or 0.0, 3), "dbt_unique_id": unique_id})
+            else:
+                failed.append(f"{manifest['nodes'][unique_id]['name']}: {res.message}")
+    for (asset_key, check_name), unique_id in test_of.items():
+        res = by_id.get(unique_id)
+        if res is None or dg.AssetCheckKey(asset_key, check_name) not in context.selected_asset_check_keys:
+            continue
+        status = str(getattr(res.status, "value", res.status))
+        if status == "skipped":
+            continue
+        node = manifest["nodes"][unique_id]
+        warn = str(node.get("config", {}).get("severity", "error")).lower() == "warn"
+        yield dg.AssetCheckResult(
+            asset_key=asset_key, check_name=check_name, passed=status == "pass",
+            severity=dg.AssetCheckSeverity.WARN if warn else dg.AssetCheckSeverity.ERROR,
+            metadata={"status": status, "failed_row_count": int(res.failures or 0), "message": str(res.message or ""),
+                      "dbt_unique_id": unique_id})
+    if not result.success and (failed or result.exception):
+        # a test failure is a failed check (reported above); a model that fails stops the run
+        errors = failed or [str(result.exception)]
+        raise dg.Failure(description=f"dbt build failed: {errors[0].splitlines()[0]}",
+                         metadata={"errors": dg.MetadataValue.json(errors[:20])})
+
+
+corridor_dbt_models = _dbt_assets()

@@ -94,22 +94,38 @@ routing_bounds as (
     group by p.source, p.importer_iso3, p.exporter_iso3, p.year
 ),
 
--- the first version of every annual total figure that a later version replaced (release, then load order)
-first_versions as (
-    select
-        source,
-        reporter_iso3,
-        partner_iso3,
-        flow,
-        year,
-        {{ arg_min_by('value_usd', ['release', 'valid_from']) }} as first_value_usd,
-        {{ arg_min_by('release', ['release', 'valid_from']) }} as first_release
+-- the first version of every annual total figure that has more than one version (only those keys
+-- are aggregated: a semi-join on the few superseded versions), in the versions' own order (release
+-- order, then load time)
+annual_versions as (
+    select source, reporter_iso3, partner_iso3, flow, year, release, valid_from, value_usd, is_latest
     from {{ ref('int_trade_flows_versioned') }}
-    where not is_latest
-      and product_code = 'TOTAL'
+    where product_code = 'TOTAL'
       and flow in ('exports', 'imports')
       and period = cast(year as {{ dbt.type_string() }})
-    group by source, reporter_iso3, partner_iso3, flow, year
+),
+
+revised_keys as (
+    select distinct source, reporter_iso3, partner_iso3, flow, year
+    from annual_versions
+    where not is_latest
+),
+
+first_versions as (
+    select
+        v.source,
+        v.reporter_iso3,
+        v.partner_iso3,
+        v.flow,
+        v.year,
+        {{ arg_min_by('v.value_usd', [release_sort_key('v.release'), 'v.valid_from']) }} as first_value_usd,
+        {{ arg_min_by('v.release', [release_sort_key('v.release'), 'v.valid_from']) }} as first_release
+    from annual_versions v
+    join revised_keys k
+        on k.source = v.source and k.reporter_iso3 = v.reporter_iso3 and k.partner_iso3 = v.partner_iso3
+        and k.flow = v.flow and k.year = v.year
+    group by v.source, v.reporter_iso3, v.partner_iso3, v.flow, v.year
+    having not {{ arg_min_by('v.is_latest', [release_sort_key('v.release'), 'v.valid_from']) }}
 ),
 
 margins as (

@@ -1,8 +1,10 @@
 -- The current claims with their period parsed into dates and their value normalised to one unit
 -- per kind (US dollars, percent, count, rank), with the precision the figure was quoted to.
 with source as (
-    select * from {{ source('raw_claims', 'claims') }}
-    where is_current
+    select s.*, {{ lineage_columns('lineage') }}
+    from {{ source('raw', 'claims') }} s
+    join {{ source('audit', 'load_log') }} lineage using (load_id)
+    where lineage.is_current
 ),
 
 parsed as (
@@ -69,7 +71,7 @@ renamed as (
         case when unit = 'rank' then 0 else half_last_digit * coalesce(usd_per_unit, 1) end as value_half_unit,
         basis,
         basis_note,
-        file as source_file,
+        source_file,
         file_sha256,
         source_row,
         loaded_at

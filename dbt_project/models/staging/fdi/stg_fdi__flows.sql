@@ -1,6 +1,23 @@
-with source as (
-    select * from {{ source('raw_fdi', 'fdi_flows') }}
-    where is_current
+-- Every current FDI figure of both FDI sources (UNCTAD tables, releases), in one shape.
+{%- set columns = ['load_id', 'source', 'host_code', 'origin_code', 'origin_type', 'origin_name', 'level', 'parent_name',
+                   'is_leaf', 'year', 'measure', 'value_usd', 'unit_as_published', 'basis', 'url', 'source_row'] %}
+with unctad as (
+    select {{ columns | join(', ') }} from {{ source('raw', 'fdi_unctad') }}
+),
+
+releases as (
+    select {{ columns | join(', ') }} from {{ source('raw', 'fdi_releases') }}
+),
+
+source as (
+    select s.*, {{ lineage_columns('lineage') }}
+    from (
+        select * from unctad
+        union all
+        select * from releases
+    ) s
+    join {{ source('audit', 'load_log') }} lineage using (load_id)
+    where lineage.is_current
 ),
 
 renamed as (
@@ -19,7 +36,7 @@ renamed as (
         unit_as_published,
         basis,
         url,
-        file as source_file,
+        source_file,
         file_sha256,
         source_row,
         loaded_at

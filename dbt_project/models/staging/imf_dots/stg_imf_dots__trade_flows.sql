@@ -1,7 +1,11 @@
 -- Every loaded version of every IMF DOTS figure (current and superseded); the intermediate layer
 -- decides which version is the latest.
 with source as (
-    select * from {{ source('raw', 'trade_flows') }}
+    select * from {{ source('raw', 'imf_dots') }}
+),
+
+lineage as (
+    select load_id, file, file_sha256, release, started_at, is_current from {{ source('audit', 'load_log') }}
 ),
 
 renamed as (
@@ -17,14 +21,11 @@ renamed as (
         'TOTAL' as product_code,
         cast(value_usd as double) as value_usd,
         is_estimate,
-        coalesce(release, 'base') as release,
-        file as source_file,
-        file_sha256,
         sheet as source_sheet,
         source_row,
-        loaded_at,
-        is_current as is_current_file_version
+        {{ lineage_columns('lineage') }}
     from source
+    join lineage using (load_id)
 )
 
 select * from renamed

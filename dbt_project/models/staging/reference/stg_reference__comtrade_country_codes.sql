@@ -1,9 +1,10 @@
 -- UN Comtrade numeric country codes and the Corridor code each stands for: the ISO3 of the BACI
--- list (842 -> USA, 251 -> FRA, 699 -> IND, 757 -> CHE), else the seed source_area_codes
+-- list (842 -> USA, 251 -> FRA, 699 -> IND, 757 -> CHE), else raw/reference/source_area_codes.csv
 -- (0 -> WLD, 490 -> XAN 'Other Asia, nes', 697 -> XFT 'Europe EFTA, nes', 849 -> UMI, 899 -> XUN).
+-- The same mapping the loader resolves Comtrade records with (orchestration/defs/ingestion/_source.py).
 with source as (
-    select * from {{ source('raw_reference', 'comtrade_country_codes') }}
-    where is_current
+    select * from {{ source('raw', 'comtrade_country_codes') }}
+    where load_id in {{ current_loads() }}
 ),
 
 codes as (
@@ -17,8 +18,9 @@ codes as (
 
 overrides as (
     select cast(source_code as integer) as comtrade_code, code, entity_type, name
-    from {{ ref('source_area_codes') }}
-    where source = 'comtrade'
+    from {{ source('raw', 'source_area_codes') }}
+    where load_id in {{ current_loads() }}
+      and vocabulary = 'comtrade'
 ),
 
 entity_types as (

@@ -1,6 +1,6 @@
 with source as (
-    select * from {{ source('raw_reference', 'country_codes') }}
-    where is_current
+    select * from {{ source('raw', 'country_codes') }}
+    where load_id in {{ current_loads() }}
 ),
 
 renamed as (

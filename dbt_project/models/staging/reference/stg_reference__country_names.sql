@@ -1,6 +1,6 @@
 with source as (
-    select * from {{ source('raw_reference', 'country_names') }}
-    where is_current
+    select * from {{ source('raw', 'country_names') }}
+    where load_id in {{ current_loads() }}
 ),
 
 renamed as (

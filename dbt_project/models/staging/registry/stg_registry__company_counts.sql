@@ -1,6 +1,8 @@
 with source as (
-    select * from {{ source('raw_registry', 'company_counts') }}
-    where is_current
+    select s.*, {{ lineage_columns('lineage') }}
+    from {{ source('raw', 'registry_counts') }} s
+    join {{ source('audit', 'load_log') }} lineage using (load_id)
+    where lineage.is_current
 ),
 
 renamed as (
@@ -12,7 +14,7 @@ renamed as (
         cast(active as bigint) as active,
         source,
         url,
-        file as source_file,
+        source_file,
         file_sha256,
         source_row,
         loaded_at
