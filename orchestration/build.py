@@ -135,10 +135,14 @@ class BuildResult:
 # ---- the instance and the run ---------------------------------------------------------------------
 
 def dagster_home() -> Path:
-    """DAGSTER_HOME, default ``.dagster_home/`` in the checkout (created, with an empty dagster.yaml)."""
+    """DAGSTER_HOME, default ``.dagster_home/`` in the checkout (created, with a dagster.yaml that
+    turns telemetry off: nothing leaves the machine)."""
     home = Path(os.environ.get("DAGSTER_HOME") or constants.REPO_ROOT / ".dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch(exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("# the project's Dagster instance (runs, events, schedules) in this folder\n"
+                          "telemetry:\n  enabled: false\n", encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
@@ -153,7 +157,7 @@ def instance():
 
 def prepare() -> None:
     """What must exist before the definitions load: dbt's manifest (parsed when the project changed)."""
-    from orchestration.defs.transformation.dbt import ensure_manifest
+    from orchestration.lib.dbt import ensure_manifest
 
     constants.export_env()
     ensure_manifest()
@@ -181,6 +185,8 @@ def run(
     if selection is None and not force and changed == set():
         return BuildResult(success=True, up_to_date=True, seconds=time.perf_counter() - started,
                            selection="nothing changed")
+    if force:
+        changed = None  # every asset runs (the loader still skips files it has)
     if full:
         for leftover in build_db.parent.glob(build_db.name + "*"):
             leftover.unlink()
@@ -193,7 +199,7 @@ def run(
 
     from orchestration.definitions import defs
 
-    job = defs.get_job_def(JOB_NAME)
+    job = defs.resolve_job_def(JOB_NAME)
     graph = defs.get_repository_def().asset_graph
     keys = _selected_keys(selection, changed, graph, docs_needed=before is None or before.get("dbt") != after["dbt"])
     described = "all" if selection is None and changed is None else (selection or f"changed: {', '.join(sorted(changed))}")
@@ -228,9 +234,10 @@ def _selected_keys(selection, changed, graph, docs_needed: bool):
 
     if os.environ.get("CORRIDOR_DOCS", "1") == "0":
         docs_needed = False
+    everything = {k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable}
     if selection is not None:
-        return sorted(dg.AssetSelection.from_string(selection).resolve(graph), key=lambda k: k.to_user_string())
-    everything = set(graph.get_all_asset_keys())
+        return sorted(set(dg.AssetSelection.from_string(selection).resolve(graph)) & everything,
+                      key=lambda k: k.to_user_string())
     if changed is None:
         keys = everything
     else:
@@ -242,10 +249,9 @@ def _selected_keys(selection, changed, graph, docs_needed: bool):
         keys |= {dg.AssetKey(["warehouse", "corridor"]), dg.AssetKey(["warehouse", "report"])}
     docs = dg.AssetKey(["warehouse", "docs"])
     docs_site = constants.warehouse_path().parent / "docs" / "index.html"
+    keys = keys - {docs}
     if docs_needed or not docs_site.exists():
         keys = keys | ({docs} if os.environ.get("CORRIDOR_DOCS", "1") != "0" else set())
-    else:
-        keys = keys - {docs}
     return sorted(keys & everything, key=lambda k: k.to_user_string())
 
 

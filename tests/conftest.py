@@ -1,16 +1,22 @@
-"""Shared fixtures: the real raw files, and one full warehouse build per test session.
+"""Shared fixtures: the real raw files, and warehouse builds shared by the whole session.
 
-Every build runs ``corridor build`` in a subprocess with its own paths (``CORRIDOR_WAREHOUSE``,
-``DBT_TARGET_PATH`` and, for tests that edit sources, ``CORRIDOR_RAW``) so that tests never touch
-the checkout's ``warehouse/`` or ``dbt_project/target`` and can run next to other builds.
+Builds run in this process through the build runner (``orchestration.build.run``), as the CLI
+does, with the session's own Dagster instance, dbt target folder and build file (set once, below,
+so dbt's partial parse is reused by every build) and each build's own ``CORRIDOR_WAREHOUSE`` and
+``CORRIDOR_RAW``. Tests never touch the checkout's ``warehouse/``, ``.dagster_home/`` or
+``dbt_project/target``. Only tests where a process must really die or compete (crash and
+concurrency proofs) or that test the command line's own output run ``corridor`` in a subprocess
+(:func:`run_build`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,53 +26,115 @@ RAW = REPO / "raw"
 DOTS_AZE = RAW / "imf_dots" / "DOTS_13.xlsx"
 DOTS_CHN = RAW / "imf_dots" / "DOTS_40.xlsx"
 CROSSWALK = RAW / "reference" / "country_names.csv"
+MORE_DOTS = REPO / "tests" / "fixtures" / "imf_dots_more"
 
 # variables that would point a build at someone else's files
-_FOREIGN = ("CORRIDOR_BUILD_DB", "CORRIDOR_RAW", "CORRIDOR_WAREHOUSE", "DBT_TARGET_PATH", "CORRIDOR_FOCUS")
+_FOREIGN = ("CORRIDOR_BUILD_DB", "CORRIDOR_RAW", "CORRIDOR_WAREHOUSE", "DBT_TARGET_PATH", "CORRIDOR_FOCUS",
+            "DAGSTER_HOME", "CORRIDOR_DOCS", "CORRIDOR_VERBOSE")
+SESSION = Path(tempfile.mkdtemp(prefix="corridor-tests-"))
 
 
-def build_env(workdir: Path, raw: Path | None = None) -> dict[str, str]:
-    """The environment of a build publishing ``workdir/corridor.duckdb`` from ``raw`` (default: the repo's raw/)."""
-    env = {k: v for k, v in os.environ.items() if k not in _FOREIGN}
-    env.update(
-        CORRIDOR_WAREHOUSE=str(workdir / "corridor.duckdb"),
-        DBT_TARGET_PATH=str(workdir / "target"),
-        CORRIDOR_RAW=str(raw or RAW),
-        CORRIDOR_DOCS="0",  # the docs site is tested on the session build (test_browser), not in every build
+def pytest_configure(config):
+    """One Dagster instance, dbt target folder and build file for the session's builds."""
+    for name in _FOREIGN:
+        os.environ.pop(name, None)
+    os.environ.update(
+        DAGSTER_HOME=str(SESSION / "dagster_home"),
+        DBT_TARGET_PATH=str(SESSION / "dbt_target"),
+        CORRIDOR_BUILD_DB=str(SESSION / "build" / "corridor.duckdb"),
+        CORRIDOR_DOCS="0",  # the docs site is built (and browser-tested) by the session build only
+        CORRIDOR_WAREHOUSE=str(SESSION / "unused" / "corridor.duckdb"),
     )
-    return env
+    from orchestration.build import prepare
+
+    prepare()  # dbt's manifest, which the definitions need when a test imports them
 
 
-def run_build(workdir: Path, raw: Path | None = None, *args: str, check: bool = False) -> subprocess.CompletedProcess:
-    """``corridor build [args]`` into ``workdir``; returns the finished process (text stdout/stderr)."""
+def pytest_unconfigure(config):
+    shutil.rmtree(SESSION, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def settings(**values: str):
+    """Environment variables set for the block, then restored."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update({k: str(v) for k, v in values.items()})
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def build(workdir: Path, raw: Path | None = None, *, full: bool = True, docs: bool = False, **env: str):
+    """Build the warehouse ``workdir/corridor.duckdb`` from ``raw`` (default: the repo's raw/) in this
+    process; returns the runner's BuildResult."""
+    from orchestration import build as runner
+
     workdir.mkdir(parents=True, exist_ok=True)
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "build", *args],
-        env=build_env(workdir, raw), cwd=REPO, capture_output=True, text=True, check=check, timeout=600,
-    )
+    with settings(CORRIDOR_WAREHOUSE=workdir / "corridor.duckdb", CORRIDOR_RAW=raw or RAW,
+                  CORRIDOR_DOCS="1" if docs else "0", **env):
+        return runner.run(full=full)
 
 
-def copy_raw(dest: Path) -> Path:
-    """A private copy of the repo's raw/ tree (tests edit the copy, never raw/)."""
-    return Path(shutil.copytree(RAW, dest))
+def run_build(workdir: Path, raw: Path | None = None, *args: str, check: bool = False, **env: str) -> subprocess.CompletedProcess:
+    """``corridor build [args]`` in a subprocess (for crash, concurrency and command-line output tests)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    environ = {**os.environ, "CORRIDOR_WAREHOUSE": str(workdir / "corridor.duckdb"), "CORRIDOR_RAW": str(raw or RAW),
+               **env}
+    return subprocess.run([sys.executable, "-m", "orchestration.cli", "build", *args],
+                          env=environ, cwd=REPO, capture_output=True, text=True, check=check, timeout=600)
+
+
+def copy_raw(dest: Path, with_more_dots: bool = False) -> Path:
+    """A private copy of the repo's raw/ tree (tests edit the copy, never raw/); ``with_more_dots``
+    adds the 116 real workbooks of tests/fixtures/imf_dots_more/ to its imf_dots/."""
+    out = Path(shutil.copytree(RAW, dest))
+    if with_more_dots:
+        for workbook in sorted(MORE_DOTS.glob("*.xlsx")):
+            shutil.copyfile(workbook, out / "imf_dots" / workbook.name)
+    return out
+
+
+def failure_text(result) -> str:
+    return f"failures: {result.failures}\nfailed checks: {[(c.name, c.metadata) for c in result.failed_checks]}"
 
 
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory) -> Path:
-    """The whole warehouse built once from the repo's raw/; returns the published DuckDB file."""
-    tmp = tmp_path_factory.mktemp("built_warehouse")
-    env = {**os.environ, "CORRIDOR_WAREHOUSE": str(tmp / "corridor.duckdb"), "DBT_TARGET_PATH": str(tmp / "target")}
-    for name in ("CORRIDOR_BUILD_DB", "CORRIDOR_RAW", "CORRIDOR_FOCUS"):
-        env.pop(name, None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "build", "--timings"],
-        env=env, cwd=REPO, capture_output=True, text=True, timeout=600,
-    )
-    if proc.returncode != 0:
-        pytest.fail(f"corridor build failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    published = tmp / "corridor.duckdb"
+    """The whole warehouse built once from the repo's raw/ (docs site included); its published file."""
+    workdir = tmp_path_factory.mktemp("built_warehouse")
+    result = build(workdir, docs=True)
+    if not result.success:
+        pytest.fail(f"corridor build failed:\n{failure_text(result)}")
+    published = workdir / "corridor.duckdb"
     assert published.is_file()
+    import json
+
+    (workdir / "build_timings.json").write_text(json.dumps({"total_s": result.seconds, "success": result.success,
+                                                            "steps": result.step_seconds}))
     return published
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory):
+    """The warehouse built from the real IMF set at half scale: raw/ plus the 116 real workbooks of
+    tests/fixtures/imf_dots_more/ (118 reporters, 1.27 million figures). Returns (published file, result)."""
+    tmp = tmp_path_factory.mktemp("real_warehouse")
+    raw = copy_raw(tmp / "raw", with_more_dots=True)
+    result = build(tmp / "warehouse", raw)
+    if not result.success:
+        pytest.fail(f"the real-data build failed:\n{failure_text(result)}")
+    return tmp / "warehouse" / "corridor.duckdb", result
+
+
+@pytest.fixture(scope="session")
+def real_warehouse(real_build) -> Path:
+    """The published file of :func:`real_build`."""
+    return real_build[0]
 
 
 @pytest.fixture(scope="module")

@@ -17,13 +17,14 @@ import openpyxl
 import polars as pl
 import pytest
 
-from conftest import DOTS_AZE, DOTS_CHN, copy_raw, run_build
+from conftest import DOTS_AZE, DOTS_CHN, build, copy_raw, failure_text, settings
 
 pytestmark = pytest.mark.slow
 
 EXPORTS, IMPORTS = "Exports, FOB", "Imports, CIF"
 ROWS = {"imf_dots/DOTS_13.xlsx": (6735, 2), "imf_dots/DOTS_40.xlsx": (16084, 2)}
 CURRENT_TRADE_ROWS = 6735 + 16084
+CURRENT = "load_id in (select load_id from audit.load_log where is_current)"
 
 
 def sha256(path: Path) -> str:
@@ -65,10 +66,6 @@ def share(db: Path, reporter: str, partner: str, flow: str, year: int) -> tuple[
     )
 
 
-def failure_text(proc) -> str:
-    return f"exit {proc.returncode}\nSTDOUT:\n{proc.stdout[-4000:]}\nSTDERR:\n{proc.stderr[-4000:]}"
-
-
 # == the real data in the published marts ===========================================================
 
 def test_azerbaijan_2019_world_totals(built_warehouse):
@@ -108,8 +105,8 @@ def test_hong_kong_and_macao_are_not_china(built_warehouse):
     assert set(rows) == {"CHN", "HKG", "MAC"}
     assert rows["CHN"] == pytest.approx(flow_value(built_warehouse, "AZE", "CHN", "imports", 2020))
     assert rows["HKG"] < rows["CHN"] and rows["MAC"] < rows["HKG"]
-    names = dict(query(built_warehouse, "select partner_code, list(distinct partner_name) from raw.trade_flows "
-                       "where is_current and partner_code in ('CHN', 'HKG', 'MAC') group by 1"))
+    names = dict(query(built_warehouse, "select partner_code, list(distinct partner_name) from raw.imf_dots "
+                       f"where {CURRENT} and partner_code in ('CHN', 'HKG', 'MAC') group by 1"))
     assert names == {"CHN": ["China, P.R.: Mainland"], "HKG": ["China, P.R.: Hong Kong"], "MAC": ["China, P.R.: Macao"]}
 
 
@@ -144,24 +141,27 @@ def test_trade_growth_consistent_with_levels(built_warehouse):
 
 
 def test_load_log_one_loaded_row_per_file(built_warehouse):
-    rows = query(built_warehouse, "select file, file_sha256, rows_read, rows_loaded, rows_quarantined, rows_superseded "
-                 "from audit.load_log where source = 'imf_dots' and status = 'loaded' order by file")
+    rows = query(built_warehouse, "select file, release, file_sha256, rows_read, rows_loaded, rows_quarantined, is_current, "
+                 "delivery from audit.load_log where source = 'imf_dots' and status = 'loaded' order by file")
     assert [r[0] for r in rows] == sorted(ROWS)
-    for file, sha, read, loaded, quarantined, superseded in rows:
+    for file, release, sha, read, loaded, quarantined, current, delivery in rows:
         assert sha == sha256({"imf_dots/DOTS_13.xlsx": DOTS_AZE, "imf_dots/DOTS_40.xlsx": DOTS_CHN}[file])
         assert (loaded, quarantined) == ROWS[file]
-        assert read == loaded + quarantined
-        assert superseded == 0
+        assert read == loaded + quarantined and release == "base" and current
+    assert [r[-1] for r in rows] == ["Azerbaijan, Rep. of", "China, P.R.: Mainland"]
     assert one(built_warehouse, "select count(*) from audit.load_log where source = 'imf_dots' and status <> 'loaded'") == 0
-    per_file = dict(query(built_warehouse, "select file, count(*) from raw.trade_flows where is_current group by 1"))
+    per_file = dict(query(built_warehouse, "select l.file, count(*) from raw.imf_dots t join audit.load_log l "
+                          "using (load_id) where l.is_current group by 1"))
     assert per_file == {f: n for f, (n, _) in ROWS.items()}
     assert one(built_warehouse, "select count(*) from marts.fct_trade_flows") == CURRENT_TRADE_ROWS
 
 
 def test_quarantine_holds_the_identical_australia_duplicates(built_warehouse):
-    rows = query(built_warehouse, 'select file, sheet, "row", "column", raw_value, reason, target_table from audit.quarantine order by all')
+    rows = query(built_warehouse, 'select file, sheet, "row", "column", raw_value, reason, target_table, category '
+                 "from audit.quarantine order by all")
     assert rows == [
-        (f"imf_dots/{f}", s, 32, "B (partner)", "Australia", "duplicate partner row (same figures as row 8)", "raw.trade_flows")
+        (f"imf_dots/{f}", s, 32, "B (partner)", "Australia", "duplicate partner row (same figures as row 8)", "raw.imf_dots",
+         "duplicate")
         for f in ("DOTS_13.xlsx", "DOTS_40.xlsx") for s in (EXPORTS, IMPORTS)
     ]
 
@@ -178,12 +178,14 @@ def test_published_file_opens_read_only_and_refuses_writes(built_warehouse):
 
 # == behaviour: builds from private copies of raw/ ==================================================
 #
-# Builds are the expensive part, so one private folder carries a chain of them (module fixture):
-#   run 1  `build --incremental` from a raw/ copy whose Azerbaijan workbook has two bad cells   (a)
-#   run 2  `build --incremental` again, nothing changed                                         (d)
-#   run 3  `build --incremental` after one value of the workbook was edited                     (d)
-# Each run's published file is snapshotted for the assertions. The failing builds (b) and (c) then
-# build from their own raw/ copies into the same folder, over the warehouse run 3 published.
+# Builds are the expensive part, so one private folder carries a chain of them (module fixture),
+# in this process through the build runner:
+#   run 1  a build from a raw/ copy whose Azerbaijan workbook has two bad cells            (a)
+#   run 2  again, nothing changed: the runner says so and does nothing                      (d)
+#   run 3  again, forced: every file is unchanged, nothing reloads                          (d)
+#   run 4  after one value of the workbook was edited                                       (d)
+# Each run's published file is snapshotted for the assertions. The corrupt-file and unknown-name
+# builds then build from their own raw/ copies into the same folder, over what run 4 published.
 
 BAD_CELLS = {"AD12": "n/a", "AE12": -5}  # Exports, FOB row 12 is Austria; AD/AE are 2019/2020
 EDITED = {"AD9": 20_000.5}  # Exports, FOB row 9 is World; AD is 2019 (19,635.7486 as published)
@@ -191,27 +193,30 @@ EDITED = {"AD9": 20_000.5}  # Exports, FOB row 9 is World; AD is 2019 (19,635.74
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory):
+    from orchestration import build as runner
+
     tmp = tmp_path_factory.mktemp("chain")
     raw = copy_raw(tmp / "raw")
     workbook = raw / "imf_dots" / "DOTS_13.xlsx"
     edit_workbook(workbook, EXPORTS, **BAD_CELLS)
     workdir = tmp / "warehouse"
     runs = {}
-    for run in (1, 2, 3):
-        if run == 3:
+    for run in (1, 2, 3, 4):
+        if run == 4:
             edit_workbook(workbook, EXPORTS, **EDITED)
-        proc = run_build(workdir, raw, "--incremental")
-        assert proc.returncode == 0, f"run {run}: {failure_text(proc)}"
+        with settings(CORRIDOR_WAREHOUSE=workdir / "corridor.duckdb", CORRIDOR_RAW=raw):
+            result = runner.run(full=run == 1, force=run == 3)
+        assert result.success, f"run {run}: {failure_text(result)}"
         snapshot = tmp / f"published_run{run}.duckdb"
         shutil.copyfile(workdir / "corridor.duckdb", snapshot)
-        runs[run] = (snapshot, proc, sha256(workbook))
+        runs[run] = (snapshot, result, sha256(workbook))
     return {"workdir": workdir, "raw": raw, "runs": runs}
 
 
 def counts(db: Path) -> dict[str, int]:
     return {
-        "raw_all": one(db, "select count(*) from raw.trade_flows"),
-        "raw_current": one(db, "select count(*) from raw.trade_flows where is_current"),
+        "raw_all": one(db, "select count(*) from raw.imf_dots"),
+        "raw_current": one(db, f"select count(*) from raw.imf_dots where {CURRENT}"),
         "fct": one(db, "select count(*) from marts.fct_trade_flows"),
         "shares": one(db, "select count(*) from marts.partner_shares"),
         "quarantine": one(db, "select count(*) from audit.quarantine"),
@@ -219,13 +224,13 @@ def counts(db: Path) -> dict[str, int]:
 
 
 def test_bad_cells_are_quarantined_and_good_rows_published(chain):
-    db, proc, _ = chain["runs"][1]
-    assert "Warehouse published" in proc.stdout
-    q = query(db, 'select file, sheet, "row", "column", raw_value, reason from audit.quarantine '
-              "where reason not like 'duplicate partner row%' order by \"row\", \"column\"")
+    db, result, _ = chain["runs"][1]
+    assert result.published and result.version
+    q = query(db, 'select file, sheet, "row", "column", raw_value, reason, category from audit.quarantine '
+              "where category = 'format' order by \"row\", \"column\"")
     assert q == [
-        ("imf_dots/DOTS_13.xlsx", EXPORTS, 12, "AD (2019)", "n/a", "not a number: 'n/a'"),
-        ("imf_dots/DOTS_13.xlsx", EXPORTS, 12, "AE (2020)", "-5", "negative trade value"),
+        ("imf_dots/DOTS_13.xlsx", EXPORTS, 12, "AD (2019)", "n/a", "not a number: 'n/a'", "format"),
+        ("imf_dots/DOTS_13.xlsx", EXPORTS, 12, "AE (2020)", "-5", "negative trade value", "format"),
     ]
     years = [y for (y,) in query(db, "select year from marts.fct_trade_flows where reporter_iso3 = 'AZE' "
                                      "and partner_iso3 = 'AUT' and flow = 'exports' and year >= 2017 order by 1")]
@@ -235,44 +240,51 @@ def test_bad_cells_are_quarantined_and_good_rows_published(chain):
     loaded, quarantined = one(db, "select rows_loaded, rows_quarantined from audit.load_log "
                                   "where file = 'imf_dots/DOTS_13.xlsx' and status = 'loaded'")
     assert (loaded, quarantined) == (6735 - 2, 2 + 2)
+    # two unreadable values: a warning naming them, not a blocked build
+    warned = {c.name: c.metadata for c in result.warnings}
+    assert "raw/imf_dots:imf_dots_values_readable" in warned
+    assert [k["raw_value"] for k in warned["raw/imf_dots:imf_dots_values_readable"]["offending_keys"]] == ["n/a", "-5"]
+    assert not result.failed_checks
 
 
 def test_loading_the_same_files_again_changes_nothing(chain):
-    first, second = chain["runs"][1][0], chain["runs"][2][0]
-    assert counts(second) == counts(first)
+    first, second, third = (chain["runs"][r][0] for r in (1, 2, 3))
+    assert chain["runs"][2][1].up_to_date and not chain["runs"][2][1].run_id  # nothing to do, no run at all
+    assert counts(third) == counts(first)
     assert counts(first)["raw_all"] == counts(first)["raw_current"] == CURRENT_TRADE_ROWS - 2
-    statuses = query(second, "select file, list(status order by started_at) from audit.load_log "
+    statuses = query(third, "select file, list(status order by load_id) from audit.load_log "
                      "where source = 'imf_dots' group by 1 order by 1")
     assert statuses == [(f, ["loaded", "unchanged"]) for f in sorted(ROWS)]
-    assert query(second, "select * exclude (loaded_at) from marts.fct_trade_flows order by all") == query(
+    assert query(third, "select * exclude (loaded_at) from marts.fct_trade_flows order by all") == query(
         first, "select * exclude (loaded_at) from marts.fct_trade_flows order by all")
 
 
 def test_a_changed_file_loads_as_a_new_version(chain):
-    db = chain["runs"][3][0]
-    before, after = counts(chain["runs"][2][0]), counts(db)
+    db, result, _ = chain["runs"][4]
+    before, after = counts(chain["runs"][3][0]), counts(db)
     current = CURRENT_TRADE_ROWS - 2
     assert after["raw_current"] == before["raw_current"] == current
     assert after["raw_all"] == current + (6735 - 2)  # the old version is kept, not current
     assert after["fct"] == before["fct"]
-    assert one(db, "select count(*) from raw.trade_flows where not is_current and file = 'imf_dots/DOTS_13.xlsx'") == 6735 - 2
-    old, new = query(db, "select value_usd, is_current from raw.trade_flows where file = 'imf_dots/DOTS_13.xlsx' "
-                         "and partner_name = 'World' and flow = 'exports' and year = 2019 order by is_current")
+    old, new = query(db, "select t.value_usd, l.is_current from raw.imf_dots t join audit.load_log l using (load_id) "
+                         "where l.file = 'imf_dots/DOTS_13.xlsx' and t.partner_name = 'World' and t.flow = 'exports' "
+                         "and t.year = 2019 order by l.is_current")
     assert old == (pytest.approx(19_635.7486e6), False)
     assert new == (pytest.approx(20_000.5e6), True)
     assert flow_value(db, "AZE", "WLD", "exports", 2019) == pytest.approx(20_000.5e6)
     assert flow_value(db, "AZE", "WLD", "imports", 2019) / 1e6 == pytest.approx(13_667.64, abs=0.005)
-    log = query(db, "select status, rows_loaded, rows_superseded, file_sha256 from audit.load_log "
-                    "where file = 'imf_dots/DOTS_13.xlsx' order by started_at")
-    assert [(s, n, sup) for s, n, sup, _ in log] == [
-        ("loaded", 6733, 0), ("unchanged", 0, 0), ("loaded", 6733, 6733),
-    ]
+    log = query(db, "select status, rows_loaded, is_current, file_sha256 from audit.load_log "
+                    "where file = 'imf_dots/DOTS_13.xlsx' order by load_id")
+    assert [(s, n, c) for s, n, c, _ in log] == [("loaded", 6733, False), ("unchanged", 0, False), ("loaded", 6733, True)]
     runs = chain["runs"]
-    assert [sha for *_, sha in log] == [runs[1][2], runs[2][2], runs[3][2]]
-    assert runs[3][2] != runs[2][2]
-    assert query(db, "select list(status order by started_at) from audit.load_log where file = 'imf_dots/DOTS_40.xlsx'") == [
-        (["loaded", "unchanged", "unchanged"],)
-    ]
+    assert [sha for *_, sha in log] == [runs[1][2], runs[3][2], runs[4][2]]
+    assert runs[4][2] != runs[3][2]
+    # the other workbook of the same folder: seen, unchanged, not reloaded
+    assert query(db, "select list(status order by load_id) from audit.load_log where file = 'imf_dots/DOTS_40.xlsx'") == [
+        (["loaded", "unchanged", "unchanged"],)]
+    # only the changed source and what depends on it ran: no other raw asset was materialised
+    assert result.selection == "changed: imf_dots"
+    assert {k for k in result.materialised if k.startswith("raw/")} == {"raw/imf_dots"}
 
 
 def test_corrupt_workbook_fails_the_build_and_keeps_the_published_file(chain, tmp_path):
@@ -281,34 +293,30 @@ def test_corrupt_workbook_fails_the_build_and_keeps_the_published_file(chain, tm
     raw = copy_raw(tmp_path / "raw")
     target = raw / "imf_dots" / "DOTS_40.xlsx"
     target.write_bytes(target.read_bytes()[:20_000])  # cut short
-    proc = run_build(db.parent, raw)
-    assert proc.returncode != 0, failure_text(proc)
+    result = build(db.parent, raw)
+    assert not result.success and not result.published
     message = "DOTS_40.xlsx: truncated or corrupt Excel workbook (the zip archive is incomplete)"
-    last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith("corridor: build failed, warehouse not published (") and message in last, failure_text(proc)
-    assert "Traceback" not in proc.stderr
-    assert "Warehouse published" not in proc.stdout
+    assert any(message in line and line.startswith("raw__imf_dots:") for line in result.failures), result.failures
     assert sha256(db) == before
 
 
-def test_unknown_partner_name_blocks_publishing(chain, tmp_path):
-    db = chain["workdir"] / "corridor.duckdb"
-    before = sha256(db)
+def test_unknown_partner_name_warns_names_it_and_publishes_the_rest(chain, tmp_path):
+    """An unknown name is a gap in the reference data at the grain of one partner row: quarantined,
+    named in a warning, and the rest of the warehouse publishes."""
+    workdir = tmp_path / "warehouse"
     raw = copy_raw(tmp_path / "raw")
     edit_workbook(raw / "imf_dots" / "DOTS_13.xlsx", IMPORTS, B12="Atlantis")
-    proc = run_build(db.parent, raw)
-    assert proc.returncode != 0, failure_text(proc)
-    assert "trade_country_names_known" in proc.stderr.strip().splitlines()[-1], failure_text(proc)
-    failed_line = next(line for line in proc.stdout.splitlines() if "FAILED" in line and "trade_country_names_known" in line)
-    assert "Atlantis" in failed_line and "DOTS_13.xlsx" in failed_line and "12" in failed_line, failed_line
-    assert "Warehouse published" not in proc.stdout + proc.stderr
-    assert sha256(db) == before
-    # the build file (never published) holds the quarantined name, with its place
-    build_db = db.parent / "build" / "corridor.duckdb"
-    assert query(build_db, 'select file, sheet, "row", "column", raw_value from audit.quarantine '
+    result = build(workdir, raw)
+    assert result.success and result.published, failure_text(result)
+    warned = {c.name: c.metadata for c in result.warnings}
+    keys = warned["raw/imf_dots:imf_dots_country_names_known"]["offending_keys"]
+    assert keys == [{"name": "Atlantis", "file": "imf_dots/DOTS_13.xlsx", "sheet": IMPORTS, "row": 12}]
+    db = workdir / "corridor.duckdb"
+    assert query(db, 'select file, sheet, "row", "column", raw_value, category from audit.quarantine '
                  "where reason like 'unknown country name%'") == [
-        ("imf_dots/DOTS_13.xlsx", IMPORTS, 12, "partner", "Atlantis"),
-    ]
+        ("imf_dots/DOTS_13.xlsx", IMPORTS, 12, "partner_name", "Atlantis", "reference")]
+    # Austria's imports row (row 12) is set aside; everything else of Azerbaijan is there
+    assert one(db, "select count(*) from marts.fct_trade_flows where reporter_iso3 = 'AZE'") == 6735 - 29
 
 
 def test_build_timings_name_every_step(built_warehouse):
@@ -316,10 +324,10 @@ def test_build_timings_name_every_step(built_warehouse):
     timings = json.loads((built_warehouse.parent / "build_timings.json").read_text())
     steps = timings["steps"]
     assert timings["success"] is True
-    assert {"raw__trade_flows", "trade_flows_checks", "corridor_dbt_models", "warehouse__corridor",
+    assert {"raw__imf_dots", "imf_dots_checks", "corridor_dbt_models", "warehouse__corridor",
             "warehouse__docs", "warehouse__report"} <= set(steps)
     assert all(seconds > 0 for seconds in steps.values())
-    assert list(steps).index("raw__trade_flows") < list(steps).index("corridor_dbt_models") < list(steps).index("warehouse__corridor")
+    assert list(steps).index("raw__imf_dots") < list(steps).index("corridor_dbt_models") < list(steps).index("warehouse__corridor")
     assert timings["total_s"] > steps["corridor_dbt_models"] > steps["warehouse__corridor"]
 
 

@@ -5,7 +5,7 @@ import shutil
 import dagster as dg
 
 from orchestration import constants
-from orchestration.defs.transformation.dbt import target_dir
+from orchestration.lib.dbt import dbt_args, invoke, target_dir
 
 
 @dg.asset(
@@ -19,16 +19,11 @@ from orchestration.defs.transformation.dbt import target_dir
     ),
 )
 def docs_site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    from dbt.cli.main import dbtRunner  # dbt-core is already imported here (dagster-dbt uses it)
-
     constants.export_env()
     # In this process, not a dbt subprocess (saves a dbt start-up, ~3 s), with --no-compile and the
     # build's target folder: the build has just parsed and compiled every model, so docs only read
     # the catalog from the warehouse.
-    project = str(constants.DBT_PROJECT_DIR)
-    result = dbtRunner().invoke(["docs", "generate", "--static", "--no-compile", "--quiet",
-                                 "--project-dir", project, "--profiles-dir", project,
-                                 "--target-path", str(target_dir()), "--log-path", str(target_dir())])
+    result = invoke(dbt_args("docs", "generate", "--static", "--no-compile", "--quiet"))
     if not result.success:
         raise dg.Failure(f"dbt docs generate failed: {result.exception or 'see the dbt log in ' + str(target_dir())}")
     source = target_dir() / "static_index.html"

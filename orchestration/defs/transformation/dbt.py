@@ -5,55 +5,18 @@ the checks are the manifest's tests (a test named after its model, warn-severity
 checks). dbt runs in this process through its own programmatic API (``dbtRunner``): one
 ``dbt build`` per Dagster run, of the selected models only, with no second dbt start-up and no
 private dagster-dbt API. The manifest is parsed by :func:`ensure_manifest` (called by the build
-runner, ``orchestration.build.prepare``), never when this module is imported.
+runner, ``orchestration.build.prepare``, via
+:func:`orchestration.lib.dbt.ensure_manifest`), never when this module is imported.
 """
 
 import json
 import os
-import sys
-from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, build_dbt_asset_specs
 
 from orchestration import constants
-
-
-def target_dir() -> Path:
-    """dbt's target folder (DBT_TARGET_PATH, absolute or relative to the project; default target/)."""
-    path = Path(os.environ.get("DBT_TARGET_PATH", "target"))
-    return path if path.is_absolute() else constants.DBT_PROJECT_DIR / path
-
-
-def manifest_path() -> Path:
-    return target_dir() / "manifest.json"
-
-
-def _project_files() -> list[Path]:
-    root = constants.DBT_PROJECT_DIR
-    files = [p for d in ("models", "macros", "tests", "seeds") for p in (root / d).rglob("*") if p.is_file()]
-    return files + [root / "dbt_project.yml", root / "profiles.yml"]
-
-
-def _dbt_args(*args: str) -> list[str]:
-    project = str(constants.DBT_PROJECT_DIR)
-    colour = ["--use-colors"] if sys.stdout.isatty() else ["--no-use-colors"]
-    return [*args, "--project-dir", project, "--profiles-dir", project, "--target-path", str(target_dir()),
-            "--log-path", str(target_dir()), *colour]
-
-
-def ensure_manifest() -> Path:
-    """Parse the dbt project (in this process) when its manifest is missing or older than any
-    model, macro, test, seed or project file."""
-    manifest = manifest_path()
-    if not manifest.exists() or max(p.stat().st_mtime for p in _project_files()) > manifest.stat().st_mtime:
-        from dbt.cli.main import dbtRunner
-
-        constants.export_env()
-        result = dbtRunner().invoke(_dbt_args("parse", "--quiet"))
-        if not result.success:
-            raise RuntimeError(f"dbt parse failed: {result.exception or 'see ' + str(target_dir() / 'dbt.log')}")
-    return manifest
+from orchestration.lib.dbt import dbt_args, manifest_path
 
 
 class CorridorTranslator(DagsterDbtTranslator):
@@ -109,14 +72,14 @@ def _dbt_assets() -> dg.AssetsDefinition:
 
 def run_dbt_build(context, unique_of: dict, test_of: dict, manifest: dict):
     """One ``dbt build`` of the selected models (their tests included), results as Dagster events."""
-    from dbt.cli.main import dbtRunner
+    from orchestration.lib.dbt import invoke
 
     constants.export_env()
     selected = [unique_of[k] for k in context.selected_asset_keys if k in unique_of]
     names = [manifest["nodes"][u]["name"] for u in selected]
     verbose = os.environ.get("CORRIDOR_VERBOSE") == "1"
-    args = _dbt_args("build", "--select", *names, *([] if verbose else ["--quiet"]))
-    result = dbtRunner().invoke(args)
+    args = dbt_args("build", "--select", *names, *([] if verbose else ["--quiet"]))
+    result = invoke(args)
     by_id = {r.node.unique_id: r for r in (result.result or [])} if result.result is not None else {}
     key_of = {u: k for k, u in unique_of.items()}
     failed = []
