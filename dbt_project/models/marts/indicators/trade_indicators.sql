@@ -82,7 +82,10 @@ final as (
         case when total_usd > 0 then 100.0 * coalesce(top5_usd, 0) / total_usd end as top5_share_pct,
         case when reporter_total_usd > 0 then 100.0 * coalesce(partner_total_usd, 0) / reporter_total_usd end
             as partner_total_pct_of_world,
-        coalesce(partner_total_usd > reporter_total_usd, false) as is_above_world_total,
+        -- named partners above the reporter's own World total, beyond floating-point noise
+        coalesce(view = 'reported'
+                 and 100.0 * partner_total_usd / reporter_total_usd > 100 + {{ var('share_float_tolerance_pp') }}, false)
+            as is_above_world_total,
         exports_usd - imports_usd as trade_balance_usd,
         case when imports_usd > 0 then exports_usd / imports_usd end as export_import_coverage
     from balanced
