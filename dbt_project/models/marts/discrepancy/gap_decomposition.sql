@@ -2,8 +2,10 @@
 -- for its exports to the importer (FOB): the gap split into documented components, attributed in
 -- this order, each with its method and inputs in columns:
 --   1. revision              later releases' changes to either figure (observed; in full, signed)
---   2. freight and insurance FOB × (CIF/FOB factor − 1): the pair's OECD ITIC margin where one is
---                            published, else the IMF's default factor (an estimate; in full)
+--   2. freight and insurance FOB × (CIF/FOB factor − 1): where one side is the IMF's estimate made
+--                            from the other side's figure, the factor the IMF used; else the pair's
+--                            OECD ITIC margin where one is published; else the IMF's default factor
+--                            (an estimate; in full)
 --   3. routing via the hubs  goods the exporter shipped to Hong Kong/Macao and the hubs passed on to
 --                            the importer, who records them by origin (an upper bound, capped by
 --                            the part of the gap still positive)
@@ -14,6 +16,8 @@
 -- pair where both sides report, from marts.mirror_gaps (direction 'imports').
 {%- set hubs = var('routing_hubs') -%}
 {%- set hub_list = "('" ~ (hubs | join("', '")) ~ "')" %}
+{%- set factors = var('imf_mirror_estimate_factors') %}
+{%- set tol = var('mirror_estimate_tolerance_usd') %}
 
 with pairs as (
     select
@@ -32,6 +36,13 @@ annual as (
     select source, reporter_iso3, partner_iso3, partner_entity_type, flow, year, value_usd
     from {{ ref('int_trade_turnover_computed') }}
     where flow in ('exports', 'imports')
+),
+
+-- figures the source marks as estimates (few): the flags of both sides
+estimates as (
+    select source, reporter_iso3, partner_iso3, flow, year
+    from {{ ref('int_trade_turnover_computed') }}
+    where is_estimate and flow in ('exports', 'imports')
 ),
 
 world as (
@@ -61,7 +72,9 @@ unspecified_shares as (
         on u.source = w.source and u.reporter_iso3 = w.reporter_iso3 and u.flow = w.flow and u.year = w.year
 ),
 
--- what each reporter exports to a hub, and what each hub itself reports exporting to each partner
+-- what each reporter exports to a hub, what each hub itself reports exporting to each partner, and
+-- the years each hub reports at all (its own World exports): a hub that reports that year but has
+-- no figure for the importer recorded no exports to it
 to_hubs as (
     select source, reporter_iso3 as exporter_iso3, partner_iso3 as hub_iso3, year, value_usd as exporter_to_hub_usd
     from annual
@@ -74,6 +87,12 @@ from_hubs as (
     where flow = 'exports' and reporter_iso3 in {{ hub_list }}
 ),
 
+hub_years as (
+    select source, reporter_iso3 as hub_iso3, year
+    from world
+    where flow = 'exports' and reporter_iso3 in {{ hub_list }}
+),
+
 routing_bounds as (
     select
         p.source,
@@ -81,14 +100,19 @@ routing_bounds as (
         p.exporter_iso3,
         p.year,
         sum(t.exporter_to_hub_usd) as exporter_to_hubs_usd,
-        sum(h.hub_to_importer_usd) as hubs_to_importer_usd,
+        sum(case when y.hub_iso3 is not null then coalesce(h.hub_to_importer_usd, 0) end) as hubs_to_importer_usd,
+        count(*) as hubs_shipped_to,
+        count(y.hub_iso3) as hubs_reporting,
         -- per hub: what the exporter sent it, no more than what the hub reports sending the importer
-        sum(case when h.hub_to_importer_usd is null then t.exporter_to_hub_usd
-                 else least(t.exporter_to_hub_usd, h.hub_to_importer_usd) end) as routing_bound_usd
+        -- (when the hub reports that year); else all the exporter sent it
+        sum(case when y.hub_iso3 is null then t.exporter_to_hub_usd
+                 else least(t.exporter_to_hub_usd, coalesce(h.hub_to_importer_usd, 0)) end) as routing_bound_usd
     from pairs p
     join to_hubs t
         on t.source = p.source and t.exporter_iso3 = p.exporter_iso3 and t.year = p.year
         and t.hub_iso3 <> p.importer_iso3
+    left join hub_years y
+        on y.source = t.source and y.hub_iso3 = t.hub_iso3 and y.year = t.year
     left join from_hubs h
         on h.source = p.source and h.hub_iso3 = t.hub_iso3 and h.importer_iso3 = p.importer_iso3 and h.year = p.year
     group by p.source, p.importer_iso3, p.exporter_iso3, p.year
@@ -142,20 +166,29 @@ joined as (
         p.importer_cif_usd,
         p.exporter_fob_usd,
         p.gap_usd,
+        ei.year is not null as importer_is_estimate,
+        ex.year is not null as exporter_is_estimate,
         fi.first_value_usd as importer_cif_first_usd,
         fi.first_release as importer_cif_first_release,
         fx.first_value_usd as exporter_fob_first_usd,
         fx.first_release as exporter_fob_first_release,
-        case when m.cif_fob_factor is not null then 'oecd_itic_margin' else 'imf_default_factor' end as freight_method,
-        m.margin_pct_of_cif as freight_margin_pct_of_cif,
-        m.margin_year as freight_margin_year,
-        coalesce(m.cif_fob_factor, {{ var('cif_fob_default_factor') }}) as cif_fob_factor,
+        m.margin_pct_of_cif,
+        m.margin_year,
+        m.cif_fob_factor as margin_factor,
         r.exporter_to_hubs_usd,
         r.hubs_to_importer_usd,
+        r.hubs_shipped_to,
+        r.hubs_reporting,
         coalesce(r.routing_bound_usd, 0) as routing_bound_usd,
         ux.unspecified_share as exporter_unspecified_share,
         ui.unspecified_share as importer_unspecified_share
     from pairs p
+    left join estimates ei
+        on ei.source = p.source and ei.reporter_iso3 = p.importer_iso3 and ei.partner_iso3 = p.exporter_iso3
+        and ei.flow = 'imports' and ei.year = p.year
+    left join estimates ex
+        on ex.source = p.source and ex.reporter_iso3 = p.exporter_iso3 and ex.partner_iso3 = p.importer_iso3
+        and ex.flow = 'exports' and ex.year = p.year
     left join first_versions fi
         on fi.source = p.source and fi.reporter_iso3 = p.importer_iso3 and fi.partner_iso3 = p.exporter_iso3
         and fi.flow = 'imports' and fi.year = p.year
@@ -173,6 +206,35 @@ joined as (
         on ui.source = p.source and ui.reporter_iso3 = p.importer_iso3 and ui.flow = 'imports' and ui.year = p.year
 ),
 
+-- one side an IMF estimate equal to the other side times a factor the IMF uses, within the rounding
+-- of its estimates, and only one factor fits (tiny figures fit every factor: no conclusion)
+derived as (
+    select
+        *,
+        case
+            when not (importer_is_estimate or exporter_is_estimate) then null
+            when {% for k in factors %}(case when abs(importer_cif_usd - exporter_fob_usd * {{ k }}) <= {{ tol }} then 1 else 0 end){{ ' + ' if not loop.last }}{% endfor %} <> 1 then null
+            {%- for k in factors %}
+            when abs(importer_cif_usd - exporter_fob_usd * {{ k }}) <= {{ tol }} then cast({{ k }} as double)
+            {%- endfor %}
+        end as mirror_estimate_factor
+    from joined
+),
+
+freight as (
+    select
+        *,
+        case
+            when mirror_estimate_factor is not null then 'imf_mirror_estimate'
+            when margin_factor is not null then 'oecd_itic_margin'
+            else 'imf_default_factor'
+        end as freight_method,
+        case when mirror_estimate_factor is null then margin_pct_of_cif end as freight_margin_pct_of_cif,
+        case when mirror_estimate_factor is null then margin_year end as freight_margin_year,
+        coalesce(mirror_estimate_factor, margin_factor, {{ var('cif_fob_default_factor') }}) as cif_fob_factor
+    from derived
+),
+
 -- 1 and 2: revision and freight, in full
 observed as (
     select
@@ -187,7 +249,7 @@ observed as (
         case when importer_unspecified_share > 0 and importer_unspecified_share < 1
             then importer_cif_usd * importer_unspecified_share / (1 - importer_unspecified_share) else 0 end
             as importer_unspecified_bound_usd
-    from joined
+    from freight
 ),
 
 -- 3: routing, only while the gap left after revision and freight is positive, capped by it
@@ -236,6 +298,9 @@ final as (
                 or importer_cif_usd / exporter_fob_usd > {{ var('cif_fob_ratio_band_high') }}
             else importer_cif_usd > 0
         end as is_ratio_implausible,
+        importer_is_estimate,
+        exporter_is_estimate,
+        mirror_estimate_factor,
         -- 1. revision
         case when importer_cif_first_usd is null and exporter_fob_first_usd is null
             then 'none' else 'latest_minus_first_version' end as revision_method,
@@ -253,9 +318,12 @@ final as (
         -- 3. routing through the hubs
         case
             when exporter_to_hubs_usd is null then 'none'
-            when hubs_to_importer_usd is null then 'exporter_to_hubs'
-            else 'exporter_to_hubs_capped_by_hubs_to_importer'
+            when hubs_reporting = 0 then 'exporter_to_hubs'
+            when hubs_reporting < hubs_shipped_to then 'partly_capped_by_hub_exports'
+            else 'capped_by_hub_exports'
         end as routing_method,
+        coalesce(hubs_shipped_to, 0) as routing_hubs_shipped_to,
+        coalesce(hubs_reporting, 0) as routing_hubs_reporting,
         exporter_to_hubs_usd,
         hubs_to_importer_usd,
         routing_bound_usd,
