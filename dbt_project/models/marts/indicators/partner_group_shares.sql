@@ -2,34 +2,45 @@
 -- the EU as of each year), as the reporter reports it and as the group's members report it, per
 -- year and flow. The group's value is the sum over its members as of the year (a member on
 -- 31 December), the reporter itself excluded; both shares are of the reporter's own World total.
-with both_sides as (
-    select * from {{ ref('partner_shares_both_sides') }}
+-- Reads the paired figures (int_partner_figures_paired) of the group members only.
+with paired as (
+    select * from {{ ref('int_partner_figures_paired') }}
+),
+
+counted as (
+    select source, reporter_iso3, year, flow, reporter_total_usd, mirror_total_usd
+    from {{ ref('int_partner_reporting_counted') }}
 ),
 
 members as (
     select * from {{ ref('int_country_group_members_dated') }}
 ),
 
-grouped as (
+summed as (
     select
-        b.source,
-        b.reporter_iso3,
-        b.year,
-        b.flow,
+        p.source,
+        p.reporter_iso3,
+        p.year,
+        p.flow,
         m.group_code,
         max(m.group_name) as group_name,
-        max(b.reporter_total_usd) as reporter_total_usd,
-        max(b.mirror_total_usd) as mirror_total_usd,
-        sum(b.own_value_usd) as own_value_usd,
-        count(b.own_value_usd) as members_in_own_view,
-        sum(b.mirror_value_usd) as mirror_value_usd,
-        count(b.mirror_value_usd) as members_reporting
-    from both_sides b
+        sum(p.own_value_usd) as own_value_usd,
+        count(p.own_value_usd) as members_in_own_view,
+        sum(p.mirror_value_usd) as mirror_value_usd,
+        count(p.mirror_value_usd) as members_reporting
+    from paired p
     join members m
-        on m.member_iso3 = b.partner_iso3
-        and (m.first_year is null or b.year >= m.first_year)
-        and (m.last_year is null or b.year <= m.last_year)
-    group by b.source, b.reporter_iso3, b.year, b.flow, m.group_code
+        on m.member_iso3 = p.partner_iso3
+        and (m.first_year is null or p.year >= m.first_year)
+        and (m.last_year is null or p.year <= m.last_year)
+    group by p.source, p.reporter_iso3, p.year, p.flow, m.group_code
+),
+
+grouped as (
+    select s.*, c.reporter_total_usd, c.mirror_total_usd
+    from summed s
+    join counted c
+        on c.source = s.source and c.reporter_iso3 = s.reporter_iso3 and c.year = s.year and c.flow = s.flow
 ),
 
 group_years as (

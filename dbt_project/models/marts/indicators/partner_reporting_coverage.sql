@@ -2,24 +2,9 @@
 -- it (the basis of every mirror figure in partner_shares_both_sides and trade_indicators), and how
 -- much of the reporter's own trade with partner countries those reporting partners account for.
 -- Counted on turnover (a partner counts when either flow is recorded).
-with both_sides as (
-    select * from {{ ref('partner_shares_both_sides') }}
+with counted as (
+    select * from {{ ref('int_partner_reporting_counted') }}
     where flow = 'turnover'
-),
-
-summarised as (
-    select
-        source,
-        reporter_iso3,
-        year,
-        count(own_value_usd) as own_partners,
-        count(case when own_value_usd is not null and mirror_value_usd is not null then 1 end) as own_partners_reporting,
-        count(mirror_value_usd) as partners_reporting,
-        count(case when own_value_usd is null and mirror_value_usd is not null then 1 end) as reporting_partners_not_in_own_view,
-        sum(own_value_usd) as own_partner_total_usd,
-        sum(case when mirror_value_usd is not null then own_value_usd end) as own_value_with_reporting_partners_usd
-    from both_sides
-    group by source, reporter_iso3, year
 ),
 
 final as (
@@ -31,13 +16,13 @@ final as (
         own_partners_reporting,
         case when own_partners > 0 then 100.0 * own_partners_reporting / own_partners end as own_partners_reporting_pct,
         partners_reporting,
-        reporting_partners_not_in_own_view,
+        partners_reporting - own_partners_reporting as reporting_partners_not_in_own_view,
         own_partner_total_usd,
         own_value_with_reporting_partners_usd,
         case when own_partner_total_usd > 0
             then 100.0 * coalesce(own_value_with_reporting_partners_usd, 0) / own_partner_total_usd end
             as own_trade_covered_pct
-    from summarised
+    from counted
 )
 
 select * from final

@@ -1,19 +1,23 @@
 -- Per reporter × flow × year, from two views: 'reported' (the reporter's own figures) and 'mirror'
 -- (its partners' figures of the same trade): partner concentration (Herfindahl-Hirschman index on
 -- the shares of named partner countries, 0–10,000), the top-5 partners' share, the number of
--- partners, the trade balance and the export/import coverage. One pass over
--- partner_shares_both_sides (its ranks give the top five); no further sort.
-with both_sides as (
-    select * from {{ ref('partner_shares_both_sides') }}
+-- partners, the trade balance and the export/import coverage. One pass over the paired figures
+-- (int_partner_figures_paired: their ranks give the top five); no further sort.
+with paired as (
+    select * from {{ ref('int_partner_figures_paired') }}
 ),
 
-aggregated as (
+counted as (
+    select source, reporter_iso3, year, flow, reporter_total_usd
+    from {{ ref('int_partner_reporting_counted') }}
+),
+
+summed as (
     select
         source,
         reporter_iso3,
         year,
         flow,
-        max(reporter_total_usd) as reporter_total_usd,
         count(own_value_usd) as own_figures,
         count(case when own_value_usd > 0 then 1 end) as own_partners,
         sum(case when own_value_usd > 0 then own_value_usd end) as own_partner_total_usd,
@@ -24,8 +28,15 @@ aggregated as (
         sum(case when mirror_value_usd > 0 then mirror_value_usd end) as mirror_partner_total_usd,
         sum(case when mirror_value_usd > 0 then mirror_value_usd * mirror_value_usd end) as mirror_sum_squares,
         sum(case when mirror_rank <= 5 then mirror_value_usd end) as mirror_top5_usd
-    from both_sides
+    from paired
     group by source, reporter_iso3, year, flow
+),
+
+aggregated as (
+    select s.*, c.reporter_total_usd
+    from summed s
+    left join counted c
+        on c.source = s.source and c.reporter_iso3 = s.reporter_iso3 and c.year = s.year and c.flow = s.flow
 ),
 
 views as (
