@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m orchestration.lib.report.vega  # cache the report's Vega JavaScript (a few seconds, once)
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -68,8 +69,10 @@ docs: $(STAMP)
 rollback: $(STAMP)
 	$(BIN)/corridor rollback $(VERSION)
 
+# the Dagster UI on http://127.0.0.1:3000, over the instance every `corridor build` records its runs in
 dagster: $(STAMP)
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m orchestration.definitions
+	$(BIN)/python -c "from orchestration.build import dagster_home, prepare; dagster_home(); prepare()"
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 
 clean:
 	rm -rf warehouse/build warehouse/corridor.duckdb dbt_project/target dbt_project/logs .dagster_home

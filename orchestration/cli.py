@@ -256,9 +256,12 @@ def docs(
                 pass
 
 
-@app.command(epilog="Examples: corridor report · corridor report --pair CHN-AZE")
-def report(pair: Annotated[Optional[str], typer.Option(help="REPORTER-PARTNER ISO3 codes (default: CORRIDOR_FOCUS)")] = None) -> None:
-    """Render the corridor report (offline HTML) of a pair from the published warehouse."""
+@app.command(epilog="Examples: corridor report · corridor report --pair CHN-AZE · corridor report --png")
+def report(
+    pair: Annotated[Optional[str], typer.Option(help="REPORTER-PARTNER ISO3 codes (default: CORRIDOR_FOCUS)")] = None,
+    png: Annotated[bool, typer.Option("--png", help="also write each chart as a PNG beside index.html (for slides)")] = False,
+) -> None:
+    """Render the corridor report (offline HTML, interactive charts) of a pair from the published warehouse."""
     from orchestration import constants
     from orchestration.lib.report import write_report
 
@@ -268,7 +271,7 @@ def report(pair: Annotated[Optional[str], typer.Option(help="REPORTER-PARTNER IS
         raise Failed(f"--pair {pair!r}: expected two ISO3 codes like GEO-CHN", 2)
     target = _published(constants)
     try:
-        path = write_report(target, parts[0], parts[1], target.parent / "report")
+        path = write_report(target, parts[0], parts[1], target.parent / "report", pictures=png)
     except ValueError as exc:
         raise Failed(str(exc)) from None
     out.print(f"report: {path}")
@@ -327,31 +330,27 @@ from orchestration.commands.export import export as _export  # noqa: E402
 app.command("export", epilog="Examples: corridor export --format parquet out/ · "
             "corridor export --format csv --mart partner_shares out/")(_export)
 
-claims_app = typer.Typer(help="Check the figures quoted in documents.", no_args_is_help=True)
+from orchestration.commands.fetch import fetch_app  # noqa: E402
+
+app.add_typer(fetch_app, name="fetch")
+
+from orchestration.commands.claims import app as claims_app  # noqa: E402  (corridor claims check)
+
 app.add_typer(claims_app, name="claims")
-
-
-@claims_app.command("check", epilog="Example: corridor claims check raw/claims/documents/000_89a053709fc8d48a.txt")
-def claims_check(file: Annotated[Path, typer.Argument(help="a plain-text article (UTF-8)")]) -> None:
-    """Find the figures in a text and check each against the published warehouse."""
-    from orchestration import constants
-    from orchestration.lib.claims import claims_check_command
-
-    if not file.is_file():
-        raise Failed(f"{file}: no such file", 2)
-    code, text = claims_check_command(file, _published(constants))
-    out.print(text, markup=False)
-    if code:
-        raise typer.Exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
     """The console script: runs the app, turning every expected failure into one line and an exit code."""
     from orchestration.lib.errors import CorridorError
 
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["fetch"]:  # its own runner: one-line usage errors naming the other API's options
+        from orchestration.commands.fetch import main as fetch_main
+
+        return fetch_main(argv[1:])
     try:
-        app(args=argv, prog_name="corridor", standalone_mode=False)
-        return 0
+        code = app(args=argv, prog_name="corridor", standalone_mode=False)  # typer.Exit(n) comes back as n
+        return code if isinstance(code, int) else 0
     except Failed as exc:
         err.print(f"corridor: {exc}", markup=False)
         return exc.code
@@ -363,13 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("corridor: interrupted; the published warehouse is unchanged")
         return 130
-    except Exception as exc:  # click's usage errors, and the last line of defence
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+    except Exception as exc:  # click's usage errors (typer carries its own click), and the last line of defence
+        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
+            exc.show()  # a usage error: click's own message, exit code 2
             return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
+        if type(exc).__name__ == "Abort":
             return 130
         if os.environ.get("CORRIDOR_DEBUG"):
             raise

@@ -5,6 +5,8 @@ Every path can be overridden by an environment variable, shared with dbt:
 * ``CORRIDOR_RAW``        the folder of source files (default: ``raw/`` in the checkout)
 * ``CORRIDOR_WAREHOUSE``  the published DuckDB file BI tools read (default: ``warehouse/corridor.duckdb``)
 * ``CORRIDOR_FOCUS``      the focus corridor as ``REPORTER-PARTNER`` ISO3 codes (default: ``AZE-CHN``)
+* ``CORRIDOR_CACHE``      derived files kept between builds, e.g. the report's Vega JavaScript bundle
+                          (default: ``$XDG_CACHE_HOME/corridor``, else ``~/.cache/corridor``)
 
 The working file the pipeline builds in is ``<warehouse dir>/build/corridor.duckdb``; dbt reads its
 path from ``CORRIDOR_BUILD_DB``, which :func:`export_env` sets for every dbt invocation.
@@ -34,6 +36,13 @@ def build_db_path() -> Path:
     if explicit:
         return Path(explicit).resolve()
     return warehouse_path().parent / "build" / "corridor.duckdb"
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("CORRIDOR_CACHE")
+    if explicit:
+        return Path(explicit).resolve()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").resolve() / "corridor"
 
 
 def focus_corridor() -> tuple[str, str]:

@@ -1,11 +1,15 @@
-"""Fake UN Comtrade / IMF answers for tests that run the connectors against pytest-httpserver on 127.0.0.1.
+"""Fake UN Comtrade / IMF answers for tests that run the connectors against pytest-httpserver on 127.0.0.1,
+APIs that are not there (a refusing port, a silent server; both on 127.0.0.1), and releases laid out by hand.
 
 The records are synthetic (values computed from the codes), in the API's real schema.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import socket
+from pathlib import Path
 
 from werkzeug import Request, Response
 
@@ -62,3 +66,55 @@ def universe(reporters, partners, periods, flows=("X", "M")) -> list[dict]:
     return [make_record(r, p, y, f) for r in reporters for p in partners for y in periods for f in flows]
 
 
+
+
+# -- APIs that are not there ------------------------------------------------------------------------
+
+class RefusingPort:
+    """A port on 127.0.0.1 where nothing listens: bound (so no other test takes it) but not
+    listening, so every connection is refused at once."""
+
+    def __enter__(self) -> "RefusingPort":
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.sock.close()
+
+    def url(self, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+class SilentServer(RefusingPort):
+    """A server on 127.0.0.1 that accepts connections (the kernel completes the handshake) but never
+    reads a request nor answers one. Nothing runs in the background; closing it ends everything."""
+
+    def __enter__(self) -> "SilentServer":
+        super().__enter__()
+        self.sock.listen(16)
+        return self
+
+
+# -- fetched releases laid out by hand --------------------------------------------------------------
+
+def write_release(folder: Path, files: dict[str, tuple[str, bytes]], **fields) -> dict:
+    """A release folder as `corridor fetch` leaves it: ``files`` maps name -> (kind, bytes); the
+    manifest lists each with its sha256 and size (``fields`` override manifest keys). Returns the manifest."""
+    folder.mkdir(parents=True)
+    for name, (_, body) in files.items():
+        (folder / name).write_bytes(body)
+    manifest = {
+        "source": folder.parent.name, "release_id": folder.name, "retrieved_at": "2024-05-01T10:00:00Z",
+        "finished_at": "2024-05-01T10:00:05Z", "complete": True, "error": None, "query": {},
+        "rows": 0, "files": [{"file": name, "kind": kind, "bytes": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+                             for name, (kind, body) in files.items()],
+        **fields,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return manifest
+
+
+def comtrade_body(records: list[dict]) -> bytes:
+    return json.dumps({"elapsedTime": "0.01 secs", "count": len(records), "data": records, "error": ""}).encode()

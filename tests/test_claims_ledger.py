@@ -36,9 +36,10 @@ SEED_FILES = [
     "000_89a053709fc8d48a.txt", "001_b86cda1bf428661a.txt", "002_07563a71f6f5b523.txt",
     "003_42d68a17d019144f.txt", "004_64acdcb160f3a6e7.txt",
 ]
-PRESS_FILES = ["aze_chn_official_figures_from_press.csv", "aze_inward_fdi_cbar_press.csv"]
+PRESS_FILES = ["aze_chn_official_figures_from_press.csv", "aze_inward_fdi_cbar_press.csv",
+               "aze_chn_figures_2021_2025_from_press.csv"]
 
-ID_RE = re.compile(r"^(seed\d{3}-\d{2}|press-trade-\d{2}|press-fdi-\d{2})$")
+ID_RE = re.compile(r"^(seed\d{3}-\d{2}|press-trade-\d{2}|press-fdi-\d{2}|press-2125-\d{2})$")
 YEAR_RE = re.compile(r"^(\d{4})$")
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 MONTHS_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\.\.(\d{4})-(0[1-9]|1[0-2])$")
@@ -221,6 +222,8 @@ def test_press_rows_point_to_their_source(rows):
         elif r["claim_id"].startswith("press-fdi"):
             assert r["document"] in fdi_text, r["claim_id"]
             assert r["metric"] == "fdi_inflow" and r["reporter_iso3"] == "AZE" and r["basis"] == "CBAR"
+        elif r["claim_id"].startswith("press-2125"):
+            assert r["document"] in _press_2125_urls(), r["claim_id"]
 
 
 def test_every_fdi_press_row_has_a_claim(rows):
@@ -241,6 +244,55 @@ def test_every_trade_press_row_has_a_claim(rows):
         if p["yoy_pct"]:
             assert any(float(c["value"]) == float(p["yoy_pct"]) and c["metric"] == "turnover_yoy_pct"
                        for c in claims), p
+
+
+def _press_2125() -> list[dict[str, str]]:
+    with (PRESS / "aze_chn_figures_2021_2025_from_press.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _press_2125_urls() -> set[str]:
+    return {row["url"] for row in _press_2125()} - {""}
+
+
+def _scaled(value: str, unit: str) -> float:
+    return float(value) * {"USD bn": 1e9, "USD mn": 1e6, "USD": 1.0}.get(unit, 1.0)
+
+
+def test_every_figure_of_the_2021_2025_press_file_is_a_claim(rows):
+    """Each line's main figure (and its growth rate) is a ledger claim from the same document: a new
+    press-2125 claim, or the claim the ledger already had for the same statement (MANIFEST mapping);
+    line 20 (a South Caucasus region total) is the one documented exception."""
+    for line, p in enumerate(_press_2125(), 2):
+        if line == 20:
+            assert "South Caucasus" in p["metric"]
+            continue
+        same_document = [r for r in rows if r["document"] == (p["url"] or r["document"])]
+        unit = p["unit"].replace(" (more than)", "").replace(" (approaching)", "")
+        if unit.startswith("USD"):
+            wanted = _scaled(p["value"], unit)
+            assert any(abs(_scaled(r["value"], r["unit"]) - wanted) < 1e-6 * wanted for r in same_document
+                       if r["unit"].startswith("USD")), (line, p["metric"], p["value"])
+        else:  # a growth rate given as the line's value
+            assert any(float(r["value"]) == float(p["value"]) and r["metric"].endswith("_yoy_pct")
+                       for r in same_document), (line, p["value"])
+        # the line's own growth rate is the first in its note (later ones quote other statements)
+        for rate in re.findall(r"([+-]\d+(?:\.\d+)?)%", p["note"])[:1]:
+            assert any(r["metric"].endswith("_yoy_pct") and float(r["value"]) == float(rate)
+                       for r in same_document), (line, rate)
+    new = [r for r in rows if r["claim_id"].startswith("press-2125")]
+    assert len(new) == 23
+    assert [r["claim_id"] for r in new] == [f"press-2125-{i:02d}" for i in range(1, 24)]
+
+
+def test_2021_2025_press_claims_keep_their_reading(rows):
+    (kerimli,) = [r for r in rows if r["claim_id"] == "press-2125-22"]
+    assert (kerimli["metric"], kerimli["period"], kerimli["value"], kerimli["basis"]) == ("turnover", "2023", "2.2", "unknown")
+    (outward,) = [r for r in rows if r["claim_id"] == "press-2125-19"]
+    assert (outward["metric"], outward["reporter_iso3"], outward["partner_iso3"], outward["period"], outward["basis"]) == (
+        "fdi_outflow", "CHN", "AZE", "2025-Q1", "CBAR")
+    assert _find(rows, "imports", "2023-01..2023-11", 2.5)
+    assert _find(rows, "turnover", "2023-01..2023-07", 1.6)
 
 
 # ---------------------------------------------------------------- must-include claims

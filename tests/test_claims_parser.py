@@ -11,12 +11,13 @@ from orchestration.lib import claims
 from orchestration.lib.errors import SourceFileError
 
 LEDGER = Path(__file__).resolve().parents[1] / "raw" / "claims" / "claims.csv"
+CLAIMS = 88 + 23  # seeds and the two older press files; the 2021-2025 press file (press-2125-*)
 CROSSWALK = Path(__file__).resolve().parents[1] / "raw" / "reference" / "country_names.csv"
 
 
 def test_real_ledger_loads_with_nothing_quarantined():
     result = claims.parse_claims_file(LEDGER)
-    assert result.rows.height == 88
+    assert result.rows.height == CLAIMS
     assert result.quarantine.height == 0
     row = result.rows.filter(result.rows["claim_id"] == "seed004-03").row(0, named=True)
     assert (row["metric"], row["period"], row["value"], row["unit"], row["basis"]) == ("turnover", "2018", "1.3", "USD bn", "AZE")
@@ -75,7 +76,7 @@ def _copy_with(tmp_path: Path, claim_id: str, **changes) -> Path:
 )
 def test_malformed_rows_are_quarantined(tmp_path, changes, column, reason):
     result = claims.parse_claims_file(_copy_with(tmp_path, "seed004-03", **changes))
-    assert result.rows.height == 87
+    assert result.rows.height == CLAIMS - 1
     assert "seed004-03" not in result.rows["claim_id"].to_list()
     q = result.quarantine.row(0, named=True)
     assert result.quarantine.height == 1
@@ -93,7 +94,7 @@ def test_unknown_country_code_is_quarantined_where_every_source_resolves_codes(t
     spec = next(s for s in SPECS if s.name == "claims")
     path = _copy_with(tmp_path, "seed004-03", partner_iso3="PRC")
     result = resolve_countries(spec.countries, Resolver(load_crosswalk(CROSSWALK)))(claims.parse_claims_file(path), path)
-    assert result.rows.height == 87 and "seed004-03" not in result.rows["claim_id"].to_list()
+    assert result.rows.height == CLAIMS - 1 and "seed004-03" not in result.rows["claim_id"].to_list()
     q = result.quarantine.row(0, named=True)
     assert (q["row"], q["column"], q["raw_value"], q["reason"], q["category"]) == (
         17, "partner_iso3", "PRC", unknown_reason("code"), "reference")

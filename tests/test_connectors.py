@@ -8,7 +8,10 @@ files are the synthetic fixtures in tests/fixtures/connectors (see its README).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import os
+import time
 from pathlib import Path
 
 import polars as pl
@@ -16,14 +19,21 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from orchestration.commands.fetch import Progress
+from orchestration.commands.fetch import main as fetch_main
 from orchestration.lib.connectors import comtrade, imf_sdmx
+from orchestration.lib.connectors.areas import UnknownAreaCode, area_codes
 from orchestration.lib.connectors.comtrade import ComtradeQuery, fetch_comtrade, parse_comtrade_file, parse_comtrade_release
-from orchestration.lib.connectors.http import ConnectorError, fetch, redact_url
+from orchestration.lib.connectors.http import GIVE_UP_AFTER, ConnectorError, _try_lock, fetch, redact_url
 from orchestration.lib.connectors.imf_sdmx import fetch_imts, parse_imts_file, parse_imts_release
+from orchestration.lib.connectors.releases import ReleaseError, fetched_release_files
 from orchestration.lib.errors import ConfigError, SourceFileError
 from orchestration.lib.results import QUARANTINE_SCHEMA
-from tests.fake_apis import FakeComtrade, Sleeps, json_response, make_record, universe
+from tests.fake_apis import (
+    FakeComtrade, RefusingPort, SilentServer, Sleeps, comtrade_body, json_response, make_record, universe, write_release,
+)
 
+REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "connectors"
 KEY = "sekret-key-0123456789abcdef"
 COMTRADE_PATH = "/data/v1/get/C/{freq}/{clCode}"
@@ -209,10 +219,11 @@ def test_comtrade_row_count_mismatch_fails_but_keeps_the_response(api, tmp_path)
     with pytest.raises(ConnectorError, match="3 records returned, 4 expected") as info:
         fetch_comtrade(QUERY, tmp_path, "short", base_url=base_url(api), api_key=KEY, sleep=Sleeps(), timeout=TIMEOUT)
     assert KEY not in str(info.value)
-    release = tmp_path / "comtrade" / "short"
-    saved = release / "data-0001.json"
+    assert not (tmp_path / "comtrade" / "short").exists()  # nothing a build would read
+    partial = tmp_path / "comtrade" / ".partial-short"  # the evidence, hidden, until the next fetch
+    saved = partial / "data-0001.json"
     assert saved.exists()  # saved before it was checked
-    manifest = json.loads((release / "manifest.json").read_text())
+    manifest = json.loads((partial / "manifest.json").read_text())
     assert manifest["complete"] is False and "3 records returned" in manifest["error"]
     entry = next(f for f in manifest["files"] if f["file"] == "data-0001.json")
     assert entry["sha256"] == hashlib.sha256(saved.read_bytes()).hexdigest()
@@ -247,8 +258,7 @@ def test_comtrade_500_five_times_message_has_no_key(api, tmp_path):
     assert len(api.log) == 5 and len(sleeps) == 4
     assert KEY not in str(info.value) and "HTTP 500" in str(info.value)
     assert all(req.headers.get("Ocp-Apim-Subscription-Key") == KEY for req, _ in api.log)
-    manifest_text = (tmp_path / "comtrade" / "down" / "manifest.json").read_text()
-    assert KEY not in manifest_text and json.loads(manifest_text)["complete"] is False
+    assert sorted(p.name for p in (tmp_path / "comtrade").iterdir()) == []  # no response saved: nothing left
 
 
 def test_comtrade_empty_result_is_valid(api, tmp_path):
@@ -408,9 +418,10 @@ def test_imts_non_sdmx_response_is_saved_then_rejected(api, tmp_path):
     api.expect_request("/sdmx/data/IMTS/AZ.XG_FOB_USD+MG_CIF_USD.CN.A").respond_with_json({"errors": ["no"]})
     with pytest.raises(ConnectorError, match="not an SDMX-JSON data message"):
         fetch_imts("AZ", ["CN"], 2019, 2020, tmp_path, "bad", base_url=api.url_for("/sdmx"), sleep=Sleeps(), timeout=TIMEOUT)
-    release = tmp_path / "imf_sdmx" / "bad"
-    assert (release / "data-0001.json").exists()
-    assert json.loads((release / "manifest.json").read_text())["complete"] is False
+    assert not (tmp_path / "imf_sdmx" / "bad").exists()
+    partial = tmp_path / "imf_sdmx" / ".partial-bad"
+    assert (partial / "data-0001.json").exists()
+    assert json.loads((partial / "manifest.json").read_text())["complete"] is False
 
 
 def test_imts_empty_dataset_is_valid(tmp_path):
@@ -460,3 +471,358 @@ def test_one_unclean_record_sends_the_file_record_by_record(tmp_path, field, val
     result = parse_comtrade_file(path)
     assert result.rows.height == 2 and result.rows["partnerCode"].to_list() == [156, 842]
     assert result.quarantine.select("row", "column", "reason").rows() == [(2, field, reason)]
+
+
+# -- fetched releases are verified before they load -------------------------------------------------
+
+class Log(list):
+    """Collects what an asset would log as warnings."""
+
+    def warning(self, message: str) -> None:
+        self.append(message)
+
+
+def fetch_fixture_release(api: HTTPServer, landing: Path, release: str) -> Path:
+    api.clear()
+    serve_fixture_comtrade(api, "comtrade_final_A_HS_TOTAL.json")
+    return fetch_comtrade(QUERY, landing, release, base_url=base_url(api), api_key=KEY, sleep=Sleeps(), timeout=TIMEOUT)
+
+
+def tamper(path: Path) -> tuple[str, str]:
+    """Change one figure in a saved response, keeping it valid JSON; return (sha256 before, after)."""
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    doc = json.loads(path.read_bytes())
+    doc["data"][0]["primaryValue"] = doc["data"][0]["fobvalue"] = 999_000_000.0
+    path.write_text(json.dumps(doc))
+    return before, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_release_whose_file_differs_from_its_manifest_is_skipped(api, tmp_path):
+    genuine = fetch_fixture_release(api, tmp_path, "2024-05-01")
+    later = fetch_fixture_release(api, tmp_path, "2024-06-01")
+    expected, actual = tamper(later / "data-0001.json")
+    log = Log()
+    files, skipped = fetched_release_files(tmp_path, "comtrade", log)
+    # the tampered release would supersede the genuine one: it must not load at all
+    assert files == [genuine / "data-0001.json"]
+    assert skipped == log == [f"comtrade/2024-06-01: data-0001.json: sha256 is {actual[:12]}… on disk, the manifest says "
+                              f"{expected[:12]}… (changed after it was fetched); release skipped"]
+    with pytest.raises(ReleaseError, match="sha256 is"):
+        parse_comtrade_release(later)  # the parsers of a release verify it too
+
+
+def test_fetch_verify_fails_on_a_tampered_release_with_one_line(api, tmp_path, monkeypatch, capsys):
+    fetch_fixture_release(api, tmp_path, "2024-05-01")
+    expected, actual = tamper(fetch_fixture_release(api, tmp_path, "2024-06-01") / "data-0001.json")
+    monkeypatch.setenv("CORRIDOR_RAW", str(tmp_path))
+    assert fetch_main(["verify"]) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [f"corridor: comtrade/2024-06-01: data-0001.json: sha256 is {actual[:12]}… on disk, "
+                                f"the manifest says {expected[:12]}… (changed after it was fetched)"]
+    assert "ok comtrade/2024-05-01 (1 data file(s)" in out
+    assert fetch_main(["verify", str(tmp_path / "comtrade" / "2024-05-01")]) == 0
+
+
+def test_fetch_verifies_its_files_before_publishing_the_release(api, tmp_path):
+    serve_fixture_comtrade(api, "comtrade_final_A_HS_TOTAL.json")
+
+    def meddle(message, done=None, total=None):  # something changes a saved response while the fetch runs
+        if message.startswith("page 1"):
+            tamper(tmp_path / "comtrade" / ".partial-r1" / "data-0001.json")
+
+    with pytest.raises(ReleaseError, match=r"^comtrade/r1: data-0001\.json: sha256 is [0-9a-f]{12}… on disk, the manifest says"):
+        fetch_comtrade(QUERY, tmp_path, "r1", base_url=base_url(api), api_key=KEY, sleep=Sleeps(), timeout=TIMEOUT,
+                       progress=meddle)
+    assert not (tmp_path / "comtrade" / "r1").exists()
+    manifest = json.loads((tmp_path / "comtrade" / ".partial-r1" / "manifest.json").read_text())
+    assert manifest["complete"] is False and "sha256" in manifest["error"]
+
+
+GOOD = comtrade_body([make_record("31", "156", "2019", "X")])
+
+
+def _no_files(m, d):
+    del m["files"]
+
+
+def _files_object(m, d):
+    m["files"] = {e["file"]: e for e in m["files"]}
+
+
+def _files_names(m, d):
+    m["files"] = [e["file"] for e in m["files"]]
+
+
+def _entry_without_file(m, d):
+    del m["files"][0]["file"]
+
+
+def _parent_path(m, d):
+    (d.parent / "outside.json").write_bytes(GOOD)  # same bytes, same sha256: only the path is wrong
+    m["files"][0]["file"] = "../outside.json"
+
+
+def _absolute_path(m, d):
+    (d.parent / "outside.json").write_bytes(GOOD)
+    m["files"][0]["file"] = str(d.parent / "outside.json")
+
+
+def _missing_file(m, d):
+    m["files"].append({**m["files"][0], "file": "data-0002.json"})
+
+
+def _unlisted_file(m, d):
+    (d / "data-0002.json").write_bytes(GOOD)
+
+
+def _symlink_outside(m, d):
+    (d.parent / "outside.json").write_bytes(GOOD)
+    (d / "data-0001.json").unlink()
+    (d / "data-0001.json").symlink_to(d.parent / "outside.json")
+
+
+def _no_sha256(m, d):
+    del m["files"][0]["sha256"]
+
+
+def _incomplete(m, d):
+    m.update(complete=False, error="HTTP 500 after 5 attempts")
+
+
+MALFORMED = {
+    "no files": (_no_files, "manifest.json has no 'files' list"),
+    "files an object": (_files_object, "manifest.json 'files' is an object, expected a list of {file, kind, sha256} objects"),
+    "files a list of names": (_files_names, "manifest.json files[0] is a string, expected an object with file, kind and sha256"),
+    "entry without file": (_entry_without_file, "manifest.json files[0] has no 'file' name"),
+    "../ path": (_parent_path, "manifest.json files[0] 'file' '../outside.json' is not a plain file name inside the release folder"),
+    "absolute path": (_absolute_path, "is not a plain file name inside the release folder"),
+    "listed file missing": (_missing_file, "data-0002.json is listed in manifest.json but missing"),
+    "data file not listed": (_unlisted_file, "data-0002.json is in the release folder but not listed in manifest.json"),
+    "symlink out of the folder": (_symlink_outside, "data-0001.json is a symbolic link"),
+    "no sha256": (_no_sha256, "manifest.json files[0] (data-0001.json) has no sha256 (64 hex digits)"),
+    "incomplete fetch": (_incomplete, "manifest.json says the fetch did not complete (HTTP 500 after 5 attempts)"),
+}
+
+
+@pytest.mark.parametrize("kind", list(MALFORMED))
+def test_a_malformed_manifest_skips_its_release_with_a_reason(tmp_path, kind):
+    mutate, reason = MALFORMED[kind]
+    root = tmp_path / "raw"
+    good = root / "comtrade" / "2024-05-01"
+    write_release(good, {"data-0001.json": ("data", GOOD)})
+    bad = root / "comtrade" / "2024-06-01"
+    manifest = write_release(bad, {"data-0001.json": ("data", GOOD)})
+    mutate(manifest, bad)
+    (bad / "manifest.json").write_text(json.dumps(manifest))
+    log = Log()
+    files, skipped = fetched_release_files(root, "comtrade", log)
+    assert files == [good / "data-0001.json"]  # the other release still loads; nothing outside a release is read
+    assert len(skipped) == 1 and skipped == log
+    assert skipped[0].startswith("comtrade/2024-06-01: ") and skipped[0].endswith("; release skipped")
+    assert reason in skipped[0]
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("{", "manifest.json is not valid JSON (Expecting property name enclosed in double quotes"),
+    ("[]", "manifest.json is a list, not an object"),
+    (None, "no manifest.json (not a release written by corridor fetch)"),
+])
+def test_an_unreadable_manifest_skips_its_release(tmp_path, text, reason):
+    bad = tmp_path / "comtrade" / "2024-06-01"
+    write_release(bad, {"data-0001.json": ("data", GOOD)})
+    if text is None:
+        (bad / "manifest.json").unlink()
+    else:
+        (bad / "manifest.json").write_text(text)
+    files, skipped = fetched_release_files(tmp_path, "comtrade", Log())
+    assert files == [] and len(skipped) == 1 and skipped[0].startswith(f"comtrade/2024-06-01: {reason}")
+
+
+# -- Corridor's country codes, translated for each API -----------------------------------------------
+
+@pytest.mark.parametrize("iso3, comtrade_code, imf_code", [
+    ("AZE", "31", "AZ"), ("USA", "842", "US"), ("FRA", "251", "FR"), ("WLD", "0", "W00"),
+    ("IND", "699", "IN"), ("CHE", "757", "CH"), ("CHN", "156", "CN"), ("aze", "31", "AZ"),
+])
+def test_iso3_codes_translate_to_each_apis_codes(iso3, comtrade_code, imf_code):
+    assert area_codes("comtrade").translate(iso3) == comtrade_code
+    assert area_codes("imf_sdmx").translate(iso3) == imf_code
+
+
+def test_api_codes_pass_and_the_mapping_is_one_table_read_both_ways():
+    comtrade_codes, imf_codes = area_codes("comtrade"), area_codes("imf_sdmx")
+    assert [comtrade_codes.translate(c) for c in ("31", "0842", "0", "998")] == ["31", "842", "0", "998"]
+    assert [imf_codes.translate(c) for c in ("AZ", "w00", "CN")] == ["AZ", "W00", "CN"]
+    # the direction dbt staging maps (API -> Corridor), and its inverse, are the same table
+    for codes in (comtrade_codes, imf_codes):
+        assert all(codes.from_api[api_code] == code for code, api_code in codes.to_api.items())
+    assert comtrade_codes.from_api["490"] == "XAN" and comtrade_codes.to_api["XAN"] == "490"
+    # two Comtrade codes for Germany (276, and 280 for the former Federal Republic): the current M49 one is sent
+    assert (comtrade_codes.from_api["276"], comtrade_codes.from_api["280"], comtrade_codes.to_api["DEU"]) == ("DEU", "DEU", "276")
+
+
+@pytest.mark.parametrize("api, typed, message", [
+    ("comtrade", "AZR", "--reporter 'AZR': not a country code Corridor knows for UN Comtrade; did you mean AZE (Azerbaijan)?"),
+    ("imf_sdmx", "Azerbaijn", "--reporter 'Azerbaijn': not a country code Corridor knows for IMF SDMX; did you mean AZE (Azerbaijan)?"),
+    ("imf_sdmx", "XAN", "--reporter 'XAN': not a country code Corridor knows for IMF SDMX: XAN (Other Asia, nes) has no IMF SDMX code"),
+])
+def test_an_unknown_code_names_it_and_a_close_match(api, typed, message):
+    with pytest.raises(UnknownAreaCode) as info:
+        area_codes(api).translate(typed, "--reporter")
+    assert str(info.value) == message
+
+
+# -- corridor fetch comtrade / imf -------------------------------------------------------------------
+
+@pytest.fixture
+def raw_folder(tmp_path, monkeypatch, api):
+    """An empty raw folder with the reference tables, and the CLI pointed at it and at the local server."""
+    raw = tmp_path / "raw"
+    (raw / "reference").mkdir(parents=True)
+    for name in ("baci_comtrade_country_codes_V202201.csv", "country-codes.csv", "source_area_codes.csv"):
+        (raw / "reference" / name).write_bytes((REPO / "raw" / "reference" / name).read_bytes())
+    monkeypatch.setenv("CORRIDOR_RAW", str(raw))
+    monkeypatch.setenv("COMTRADE_BASE_URL", api.url_for(COMTRADE_PATH))
+    monkeypatch.setenv("IMF_SDMX_BASE_URL", api.url_for("/sdmx"))
+    monkeypatch.setenv("COMTRADE_API_KEY", KEY)
+    return raw
+
+
+def test_fetch_comtrade_takes_iso3_codes_and_shows_each_page(api, raw_folder, capsys):
+    fake = FakeComtrade(universe(["31", "842"], ["251", "0"], ["2019"]))
+    api.expect_request("/data/v1/get/C/A/HS").respond_with_handler(fake)
+    assert fetch_main(["comtrade", "--reporter", "AZE,USA", "--partner", "FRA,WLD", "--period", "2019",
+                       "--release", "2024-05-01"]) == 0
+    assert [(c["args"]["reporterCode"], c["args"]["partnerCode"]) for c in fake.calls] == [("31,842", "251,0")] * 2
+    out, err = capsys.readouterr()
+    assert err == ""
+    lines = out.splitlines()
+    assert lines[0].startswith("corridor fetch comtrade: reporter AZE (31), USA (842); partner FRA (251), WLD (0); "
+                               "period 2019 (annual)")
+    assert lines[1:3] == ["  count: 8 records match", "  page 1: 8 records (8 of 8)"]
+    assert lines[3].startswith(f"saved {raw_folder / 'comtrade' / '2024-05-01'}/ (2 response file(s), sha256 verified")
+    assert lines[3].endswith(": 8 rows, 0 set aside")
+    manifest = json.loads((raw_folder / "comtrade" / "2024-05-01" / "manifest.json").read_text())
+    assert manifest["complete"] is True and manifest["query"]["reporterCode"] == "31,842"
+    assert KEY not in out and KEY not in json.dumps(manifest)
+    # a release is written once
+    assert fetch_main(["comtrade", "--reporter", "AZE", "--partner", "WLD", "--period", "2019", "--release", "2024-05-01"]) == 2
+    assert "release folder already exists" in capsys.readouterr().err
+
+
+def test_fetch_imf_takes_iso3_codes(api, raw_folder, capsys):
+    body = (FIXTURES / "imts_sdmx_annual.json").read_bytes()
+    api.expect_request("/sdmx/data/IMTS/AZ.XG_FOB_USD+MG_CIF_USD.US+FR+W00.A").respond_with_data(body, content_type="application/json")
+    assert fetch_main(["imf", "--reporter", "AZE", "--partner", "USA,FRA,WLD", "--start", "2019", "--end", "2020",
+                       "--release", "2024-05-01"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and "reporter AZE (AZ); partner USA (US), FRA (FR), WLD (W00); 2019 to 2020" in out
+    assert "  page 1/1: 3 partner(s), 8 observations (8 so far)" in out.splitlines()
+    assert (raw_folder / "imf_sdmx" / "2024-05-01" / "data-0001.json").read_bytes() == body
+
+
+@pytest.mark.parametrize("args, message", [
+    (["comtrade", "--reporter", "AZR", "--partner", "CHN", "--period", "2019"],
+     "corridor: --reporter 'AZR': not a country code Corridor knows for UN Comtrade; did you mean AZE (Azerbaijan)?"),
+    (["imf", "--reporter", "AZE", "--partner", "CHN,XXQ", "--start", "2019", "--end", "2020"],
+     "corridor: --partner 'XXQ': not a country code Corridor knows for IMF SDMX (use ISO3 codes such as AZE, CHN, WLD)"),
+    (["imf", "--reporter", "AZE", "--partner", "CHN", "--period", "2019"],
+     "corridor: No such option: --period (it is an option of `corridor fetch comtrade`) (see `corridor fetch imf --help`)"),
+    (["comtrade", "--reporter", "AZE", "--partner", "CHN", "--start", "2019"],
+     "corridor: No such option: --start (it is an option of `corridor fetch imf`) (see `corridor fetch comtrade --help`)"),
+])
+def test_fetch_usage_errors_are_one_line_exit_2(api, raw_folder, capsys, args, message):
+    assert fetch_main(args) == 2
+    assert capsys.readouterr().err.splitlines() == [message]
+    assert len(api.log) == 0 and not (raw_folder / "comtrade").exists() and not (raw_folder / "imf_sdmx").exists()
+
+
+def test_each_api_has_its_own_help_with_an_example(capsys):
+    assert fetch_main(["comtrade", "--help"]) == 0
+    comtrade_help = capsys.readouterr().out
+    assert fetch_main(["imf", "--help"]) == 0
+    imf_help = capsys.readouterr().out
+    assert "corridor fetch comtrade --reporter AZE --partner CHN,WLD --period 2019,2020" in comtrade_help
+    assert "corridor fetch imf --reporter AZE --partner CHN,WLD --start 2015 --end 2024" in imf_help
+    assert "--period" in comtrade_help and "--cmd" in comtrade_help and "--start" not in comtrade_help
+    assert "--start" in imf_help and "--period" not in imf_help and "--cmd" not in imf_help
+
+
+# -- an API that is not there -------------------------------------------------------------------------
+
+CAP = 3.0  # --timeout in these tests (the default, 25 s, was measured by hand: see lib/connectors/README.md)
+
+
+@pytest.mark.parametrize("api_name", ["comtrade", "imf"])
+@pytest.mark.parametrize("server_kind, problem", [
+    (RefusingPort, "connection refused (nothing listens on that port)"),
+    (SilentServer, "no answer within 2.4 s (read timeout)"),
+])
+def test_an_unreachable_or_silent_api_ends_within_the_cap_with_one_line(raw_folder, monkeypatch, capsys, api_name,
+                                                                        server_kind, problem):
+    args = {"comtrade": ["comtrade", "--reporter", "AZE", "--partner", "CHN", "--period", "2019"],
+            "imf": ["imf", "--reporter", "AZE", "--partner", "CHN", "--start", "2019", "--end", "2020"]}[api_name]
+    with server_kind() as down:
+        monkeypatch.setenv("COMTRADE_BASE_URL", down.url("/data/v1/get/C/{freq}/{clCode}"))
+        monkeypatch.setenv("IMF_SDMX_BASE_URL", down.url("/sdmx"))
+        started = time.monotonic()
+        code = fetch_main([*args, "--release", "r1", "--timeout", str(CAP)])
+        elapsed = time.monotonic() - started
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert elapsed < CAP + 3  # the cap, plus the CLI's own work (generous: the machine is shared)
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"corridor: fetch {api_name} failed: 127.0.0.1:{down.port}: {problem}")
+    folder = raw_folder / ("comtrade" if api_name == "comtrade" else "imf_sdmx")
+    assert lines[0].endswith(f"; nothing was written to {folder}")
+    assert list(folder.iterdir()) == []  # no release folder, no partial folder, no lock file
+    if server_kind is RefusingPort:
+        assert "retrying in 1 s" in out  # not silent while it retries
+
+
+def test_the_default_budget_bounds_the_retries_on_a_refusing_port():
+    """With the default settings, a refusing API is given up on before GIVE_UP_AFTER (the clock is
+    simulated: every backoff sleep advances it; the refusals themselves are real and instant)."""
+    now = [0.0]
+    sleeps = Sleeps()
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    with RefusingPort() as down, pytest.raises(ConnectorError) as info:
+        fetch(down.url("/x"), sleep=sleep, clock=lambda: now[0])
+    assert info.value.problem == "connection refused (nothing listens on that port)"
+    assert sleeps == [1, 2, 4, 8] and sum(sleeps) < GIVE_UP_AFTER <= 25
+    assert info.value.brief() == f"127.0.0.1:{down.port}: connection refused (nothing listens on that port) (5 attempts in 15.0 s)"
+
+
+def test_a_stale_partial_folder_is_removed_and_a_running_one_kept(api, tmp_path):
+    stale = tmp_path / "comtrade" / ".partial-old"
+    stale.mkdir(parents=True)
+    (stale / "data-0001.json").write_bytes(GOOD)
+    running = tmp_path / "comtrade" / ".partial-running"
+    running.mkdir()
+    lock = _try_lock(tmp_path / "comtrade" / ".partial-running.lock")  # held as a running fetch holds it
+    try:
+        release = fetch_fixture_release(api, tmp_path, "2024-05-01")
+        assert sorted(p.name for p in (tmp_path / "comtrade").iterdir()) == [".partial-running", ".partial-running.lock",
+                                                                             "2024-05-01"]
+        assert sorted(p.name for p in release.iterdir()) == ["count-0001.json", "data-0001.json", "manifest.json"]
+    finally:
+        os.close(lock)
+
+
+def test_progress_draws_a_bar_on_a_terminal():
+    stream = io.StringIO()
+    with Progress(stream=stream, force_terminal=True) as progress:
+        progress("count: 8 records match", 0, 8)
+        progress("127.0.0.1:1: HTTP 503: busy; attempt 1 of 5 failed, retrying in 1 s")
+        progress("page 1: 8 records (8 of 8)", 8, 8)
+    drawn = stream.getvalue()
+    assert "retrying in 1 s" in drawn and "page 1: 8 records (8 of 8)" in drawn and "8/8" in drawn
+    plain = io.StringIO()
+    with Progress(stream=plain, force_terminal=False) as progress:
+        progress("page 1: 8 records (8 of 8)", 8, 8)
+    assert plain.getvalue() == "  page 1: 8 records (8 of 8)\n"
+

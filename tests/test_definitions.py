@@ -15,8 +15,9 @@ def keys(repo) -> set[str]:
     return {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
 
 
-SOURCES = ["imf_dots", "comtrade", "imf_sdmx", "fdi_unctad", "fdi_releases", "registry_counts", "registry_companies",
-           "claims", "country_names", "country_codes", "comtrade_country_codes", "source_area_codes"]
+SOURCES = ["imf_dots", "comtrade", "imf_sdmx", "imf_imts", "comtrade_matrix", "fdi_unctad", "fdi_releases", "fdi_cdis",
+           "registry_counts", "registry_companies", "claims", "country_names", "country_codes", "comtrade_country_codes",
+           "source_area_codes"]
 
 
 def test_raw_staging_and_marts_assets_exist(repo):
@@ -27,6 +28,8 @@ def test_raw_staging_and_marts_assets_exist(repo):
         "marts/fct_trade_flows", "marts/partner_shares", "marts/trade_growth", "marts/mirror_gaps", "marts/dim_countries",
         "marts/fdi_by_origin", "marts/company_registry", "marts/claim_checks", "marts/corridor_summary",
         "marts/fct_trade_flows_history", "warehouse/corridor", "warehouse/docs", "warehouse/report",
+        "raw/imf_imts", "raw/comtrade_matrix", "raw/fdi_cdis", "staging/stg_imf_imts__trade_flows",
+        "staging/stg_comtrade_matrix__trade_flows", "staging/stg_fdi_cdis__positions", "marts/fdi_mirror",
     ]:
         assert key in found, key
 
@@ -88,3 +91,23 @@ def test_lineage_raw_to_marts_to_publish(repo):
     assert dg.AssetKey(["raw", "imf_dots"]) in staging.parent_keys
     publish = graph.get(dg.AssetKey(["warehouse", "corridor"]))
     assert dg.AssetKey(["marts", "partner_shares"]) in publish.parent_keys
+
+
+def test_every_build_is_recorded_in_the_project_dagster_instance(built_warehouse):
+    """What `make dagster` shows after `make run`: the build's run, its materialisations and every
+    check result are in the Dagster instance of DAGSTER_HOME (the session's, for the tests)."""
+    import os
+
+    from orchestration.build import JOB_NAME, instance
+
+    inst = instance()
+    assert inst.root_directory == os.environ["DAGSTER_HOME"]
+    runs = [r for r in inst.get_runs() if r.job_name == JOB_NAME and r.tags.get("corridor/trigger") == "cli"]
+    assert runs and all(r.status.value in ("SUCCESS", "FAILURE") for r in runs)
+    published = inst.get_latest_materialization_event(dg.AssetKey(["warehouse", "corridor"]))
+    assert published is not None and published.run_id in {r.run_id for r in runs}
+    assert inst.get_latest_materialization_event(dg.AssetKey(["marts", "partner_shares"])) is not None
+    checks = inst.all_logs(published.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    names = {r.dagster_event.event_specific_data.check_name for r in checks}
+    assert {"imf_dots_partner_sum_within_world_total", "imf_dots_key_unique"} <= names
+    assert any(n.startswith("unique_combination_partner_shares") for n in names)

@@ -1,17 +1,14 @@
 """Investment and company-registry figures, end to end: raw files → Dagster → GX checks → dbt marts.
 
 The marts come from one full build of the real raw/ folder (conftest's session build, shared with
-the other integration tests). Malformed inputs run on private copies of raw/ through the CLI:
-``corridor check`` (loads and source checks only) for rows that must be quarantined, and
-``corridor build`` for an unreadable file, which fails before dbt runs.
+the other integration tests). Malformed inputs run on private copies of raw/ through the build
+runner: the raw assets and their checks only (what ``corridor check`` runs) for rows that must be
+quarantined, and a whole build for an unreadable file, which fails before dbt runs.
 Figures asserted are the published ones (see raw/fdi_unctad/MANIFEST.md, raw/fdi_releases/ and
 raw/registry_counts/MANIFEST.md).
 """
 
-import os
 import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +16,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from conftest import build, settings
 from orchestration.constants import REPO_ROOT
 from orchestration.defs.ingestion.investment import cbar_basis, source_id_of, unctad_basis
 from orchestration.defs.ingestion.registry import counts_vs_records
@@ -28,15 +26,15 @@ from tests.synthetic_registry import write_synthetic_companies
 MN = 1e6
 UNCTAD_FILE = "fdi_unctad/unctad_bilateral_fdi_2014_AZE_inflows_by_origin.csv"
 COUNTS_FILE = "registry_counts/company_counts.csv"
+CURRENT = "load_id in (select load_id from audit.load_log where is_current)"
 
 
-def corridor(command: str, tmp: Path, raw: Path | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("CORRIDOR_BUILD_DB", "CORRIDOR_RAW")}
-    env.update(CORRIDOR_WAREHOUSE=str(tmp / "corridor.duckdb"), DBT_TARGET_PATH=str(tmp / "target"), CORRIDOR_DOCS="0")
-    if raw is not None:
-        env["CORRIDOR_RAW"] = str(raw)
-    return subprocess.run([sys.executable, "-m", "orchestration.cli", command], env=env, cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=300)
+def check_sources(tmp: Path, raw: Path):
+    """The raw assets and their checks on ``raw`` (what ``corridor check`` runs), in this process."""
+    from orchestration import build as runner
+
+    with settings(CORRIDOR_WAREHOUSE=tmp / "corridor.duckdb", CORRIDOR_RAW=raw):
+        return runner.run("key:raw/*", full=True)
 
 
 def copy_raw(tmp: Path) -> Path:
@@ -71,9 +69,13 @@ def malformed(tmp_path_factory):
                       encoding="utf-8")
     (raw / "registry_companies").mkdir()
     write_synthetic_companies(raw / "registry_companies", seed=3)
-    proc = corridor("check", tmp, raw)
-    conn = duckdb.connect(str(tmp / "build" / "corridor.duckdb"), read_only=True)
-    yield proc, conn
+    result = check_sources(tmp, raw)
+    snapshot = tmp / "checked.duckdb"  # the session's build file is shared: keep this one's state
+    from orchestration import constants
+
+    shutil.copyfile(constants.build_db_path(), snapshot)
+    conn = duckdb.connect(str(snapshot), read_only=True)
+    yield result, conn
     conn.close()
 
 
@@ -82,7 +84,7 @@ def unreadable(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("inv_unreadable")
     raw = copy_raw(tmp)
     (raw / "fdi_releases" / "broken_release.csv").write_bytes(b"host_iso3,origin,year\n\xff\xfe\x00garbage\n")
-    return corridor("build", tmp, raw)
+    return build(tmp, raw)
 
 
 def one(conn, sql: str, params: list | None = None):
@@ -156,8 +158,9 @@ def test_cbar_2024_total_and_united_kingdom(warehouse):
 
 def test_fdi_mart_row_counts(warehouse):
     counts = dict(warehouse.execute("select source, count(*) from marts.fdi_by_origin group by 1").fetchall())
-    # UNCTAD: 16 economies + Unspecified + World, 2001-2012; CBAR: 11 rows in 2023 and 2024
-    assert counts == {"unctad_fdi": 18 * 12, "cbar_press": 22}
+    # UNCTAD: 16 economies + Unspecified + World, 2001-2012; CBAR: 11 rows in 2023 and 2024;
+    # IMF CDIS: Azerbaijan's inward position from China 2009-2023, China's outward one 2018-2023
+    assert counts == {"unctad_fdi": 18 * 12, "cbar_press": 22, "imf_cdis": 15 + 6}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,7 +183,7 @@ def test_company_registry_april_2025(warehouse):
 
 
 def test_company_records_empty_without_an_export(warehouse):
-    assert one(warehouse, "select count(*) from raw.company_records") == (0,)
+    assert one(warehouse, "select count(*) from raw.registry_companies") == (0,)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,43 +192,42 @@ def test_company_records_empty_without_an_export(warehouse):
 
 
 def test_text_in_unctad_year_cell_is_quarantined(malformed):
-    proc, conn = malformed
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    result, conn = malformed
+    assert result.success, result.failures
     rows = conn.execute(
-        """select file, "row", "column", raw_value, reason from audit.quarantine where target_table = 'raw.fdi_flows'"""
+        """select file, "row", "column", raw_value, reason from audit.quarantine where target_table = 'raw.fdi_unctad'"""
     ).fetchall()
     assert rows == [(UNCTAD_FILE, 25, "2008", "eight", "not a number: 'eight'")]
-    # the other years of the row still load, and no blocking check fails
-    (n,) = one(conn, "select count(*) from raw.fdi_flows where origin_code = 'CHN' and source = 'unctad_fdi' and is_current")
+    # the other years of the row still load; the unreadable value is a warning, nothing fails
+    (n,) = one(conn, f"select count(*) from raw.fdi_unctad where origin_code = 'CHN' and {CURRENT}")
     assert n == 11
-    assert "FAILED raw/fdi_flows" not in proc.stdout
+    assert not result.failed_checks
+    assert "raw/fdi_unctad:fdi_unctad_values_readable" in {c.name for c in result.warnings}
 
 
 def test_active_above_registered_is_quarantined(malformed):
-    proc, conn = malformed
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    result, conn = malformed
+    assert result.success, result.failures
     rows = conn.execute(
-        """select file, "row", "column", reason from audit.quarantine where target_table = 'raw.company_counts'"""
+        """select file, "row", "column", reason from audit.quarantine where target_table = 'raw.registry_counts'"""
     ).fetchall()
     assert rows == [(COUNTS_FILE, 4, "active", "active 20 > registered 10")]
-    assert one(conn, "select count(*) from raw.company_counts where is_current") == (2,)
+    assert one(conn, f"select count(*) from raw.registry_counts where {CURRENT}") == (2,)
 
 
 def test_records_load_and_a_count_mismatch_only_warns(malformed):
-    proc, conn = malformed
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert one(conn, "select count(*) from raw.company_records where is_current") == (200,)
-    # the synthetic records do not give the published 119 (2019) / 375, 298 (2025): a WARN, not a failure
-    assert "WARN raw/company_counts:registry_counts_match_records" in proc.stdout
-    assert "FAILED" not in proc.stdout
-    assert "registry_company_ids_unique" not in proc.stdout
+    result, conn = malformed
+    assert result.success, result.failures
+    assert one(conn, f"select count(*) from raw.registry_companies where {CURRENT}") == (200,)
+    # the synthetic records do not give the published 119 (2019) / 375, 298 (2025): a warning, not a failure
+    assert "raw/registry_counts:registry_counts_match_records" in {c.name for c in result.warnings}
+    assert not result.failed_checks
 
 
 def test_unreadable_file_fails_the_build_naming_the_file(unreadable):
-    assert unreadable.returncode != 0
-    last = unreadable.stderr.strip().splitlines()[-1]
-    assert last.startswith("corridor: build failed")
-    assert "broken_release.csv" in last and "not UTF-8" in last
+    assert not unreadable.success and not unreadable.published
+    line = next(f for f in unreadable.failures if f.startswith("raw__fdi_releases:"))
+    assert "broken_release.csv" in line and "not UTF-8" in line
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,8 +23,11 @@ pytestmark = pytest.mark.slow
 
 EXPORTS, IMPORTS = "Exports, FOB", "Imports, CIF"
 ROWS = {"imf_dots/DOTS_13.xlsx": (6735, 2), "imf_dots/DOTS_40.xlsx": (16084, 2)}
-CURRENT_TRADE_ROWS = 6735 + 16084
+CURRENT_TRADE_ROWS = 6735 + 16084  # IMF DOTS figures (source imf_dots)
 CURRENT = "load_id in (select load_id from audit.load_log where is_current)"
+DOTS = "source = 'imf_dots'"  # the other trade sources (IMF IMTS, the Comtrade matrix) add rows of their own
+# the exports matrices of the other trade sources: IMF IMTS 2025 edges, UN Comtrade 2024 cells loaded
+OTHER_TRADE_ROWS = 22_100 + 325
 
 
 def sha256(path: Path) -> str:
@@ -153,12 +156,12 @@ def test_load_log_one_loaded_row_per_file(built_warehouse):
     per_file = dict(query(built_warehouse, "select l.file, count(*) from raw.imf_dots t join audit.load_log l "
                           "using (load_id) where l.is_current group by 1"))
     assert per_file == {f: n for f, (n, _) in ROWS.items()}
-    assert one(built_warehouse, "select count(*) from marts.fct_trade_flows") == CURRENT_TRADE_ROWS
+    assert one(built_warehouse, f"select count(*) from marts.fct_trade_flows where {DOTS}") == CURRENT_TRADE_ROWS
 
 
 def test_quarantine_holds_the_identical_australia_duplicates(built_warehouse):
     rows = query(built_warehouse, 'select file, sheet, "row", "column", raw_value, reason, target_table, category '
-                 "from audit.quarantine order by all")
+                 "from audit.quarantine where target_table = 'raw.imf_dots' order by all")
     assert rows == [
         (f"imf_dots/{f}", s, 32, "B (partner)", "Australia", "duplicate partner row (same figures as row 8)", "raw.imf_dots",
          "duplicate")
@@ -173,7 +176,7 @@ def test_published_file_opens_read_only_and_refuses_writes(built_warehouse):
             conn.execute("create table marts.scratch as select 1 as x")
         with pytest.raises(duckdb.Error, match="read-only"):
             conn.execute("delete from marts.partner_shares")
-    assert one(built_warehouse, "select count(*) from marts.fct_trade_flows") == CURRENT_TRADE_ROWS
+    assert one(built_warehouse, f"select count(*) from marts.fct_trade_flows where {DOTS}") == CURRENT_TRADE_ROWS
 
 
 # == behaviour: builds from private copies of raw/ ==================================================
@@ -217,9 +220,9 @@ def counts(db: Path) -> dict[str, int]:
     return {
         "raw_all": one(db, "select count(*) from raw.imf_dots"),
         "raw_current": one(db, f"select count(*) from raw.imf_dots where {CURRENT}"),
-        "fct": one(db, "select count(*) from marts.fct_trade_flows"),
+        "fct": one(db, f"select count(*) from marts.fct_trade_flows where {DOTS}"),
         "shares": one(db, "select count(*) from marts.partner_shares"),
-        "quarantine": one(db, "select count(*) from audit.quarantine"),
+        "quarantine": one(db, "select count(*) from audit.quarantine where target_table = 'raw.imf_dots'"),
     }
 
 
@@ -232,11 +235,11 @@ def test_bad_cells_are_quarantined_and_good_rows_published(chain):
         ("imf_dots/DOTS_13.xlsx", EXPORTS, 12, "AD (2019)", "n/a", "not a number: 'n/a'", "format"),
         ("imf_dots/DOTS_13.xlsx", EXPORTS, 12, "AE (2020)", "-5", "negative trade value", "format"),
     ]
-    years = [y for (y,) in query(db, "select year from marts.fct_trade_flows where reporter_iso3 = 'AZE' "
+    years = [y for (y,) in query(db, f"select year from marts.fct_trade_flows where {DOTS} and reporter_iso3 = 'AZE' "
                                      "and partner_iso3 = 'AUT' and flow = 'exports' and year >= 2017 order by 1")]
     assert years == [2017, 2018]
     assert flow_value(db, "AZE", "WLD", "exports", 2019) / 1e6 == pytest.approx(19_635.75, abs=0.005)
-    assert one(db, "select count(*) from marts.fct_trade_flows") == CURRENT_TRADE_ROWS - 2
+    assert one(db, f"select count(*) from marts.fct_trade_flows where {DOTS}") == CURRENT_TRADE_ROWS - 2
     loaded, quarantined = one(db, "select rows_loaded, rows_quarantined from audit.load_log "
                                   "where file = 'imf_dots/DOTS_13.xlsx' and status = 'loaded'")
     assert (loaded, quarantined) == (6735 - 2, 2 + 2)
@@ -316,7 +319,7 @@ def test_unknown_partner_name_warns_names_it_and_publishes_the_rest(chain, tmp_p
                  "where reason like 'unknown country name%'") == [
         ("imf_dots/DOTS_13.xlsx", IMPORTS, 12, "partner_name", "Atlantis", "reference")]
     # Austria's imports row (row 12) is set aside; everything else of Azerbaijan is there
-    assert one(db, "select count(*) from marts.fct_trade_flows where reporter_iso3 = 'AZE'") == 6735 - 29
+    assert one(db, f"select count(*) from marts.fct_trade_flows where {DOTS} and reporter_iso3 = 'AZE'") == 6735 - 29
 
 
 def test_build_timings_name_every_step(built_warehouse):
@@ -337,5 +340,28 @@ def test_fact_marts_are_views_and_the_manifest_counts_them(built_warehouse):
                                   "where table_schema = 'marts' and table_name like 'fct_trade_flows%'").fetchall())
     assert kinds == {"fct_trade_flows": "VIEW", "fct_trade_flows_history": "VIEW"}
     counts = json.loads((built_warehouse.parent / "corridor.json").read_text())["row_counts"]
-    assert counts["marts.fct_trade_flows"] == counts["marts.fct_trade_flows_history"] == CURRENT_TRADE_ROWS
+    assert counts["marts.fct_trade_flows"] == counts["marts.fct_trade_flows_history"] == CURRENT_TRADE_ROWS + OTHER_TRADE_ROWS
     assert counts["marts.partner_shares"] == 35309
+
+
+def test_a_sheet_that_loses_its_figures_blocks_publishing(tmp_path):
+    """Every figure of one sheet written with a decimal comma ("19635,75"): a systemic fault (a changed
+    number format), not a few bad cells. The build stops before the marts; nothing is published."""
+    raw = copy_raw(tmp_path / "raw")
+    workbook = raw / "imf_dots" / "DOTS_13.xlsx"
+    wb = openpyxl.load_workbook(workbook)
+    ws = wb[EXPORTS]
+    changed = 0
+    for row in ws.iter_rows(min_row=8, min_col=3):
+        for cell in row:
+            if isinstance(cell.value, (int, float)):
+                cell.value = f"{cell.value:.2f}".replace(".", ",")
+                changed += 1
+    wb.save(workbook)
+    assert changed > 2000
+    result = build(tmp_path / "warehouse", raw)
+    assert not result.success and not result.published
+    failed = {c.name: c.metadata for c in result.failed_checks}
+    keys = failed["raw/imf_dots:imf_dots_files_lose_few_figures"]["offending_keys"]
+    assert [(k["file"], k["sheet"]) for k in keys] == [("imf_dots/DOTS_13.xlsx", EXPORTS)]
+    assert not (tmp_path / "warehouse" / "corridor.duckdb").exists()

@@ -1,29 +1,18 @@
-"""Release vintages: a revised release supersedes the earlier one in the marts, and the history
-mart answers "what did the data say on date D"."""
+"""Release vintages: a revised release supersedes the earlier one in the marts (the top-level files,
+release 'base', are the oldest), and the history mart answers "what did the data say on date D"."""
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
 
+from conftest import build, failure_text
+
 REPO = Path(__file__).resolve().parents[1]
 WORLD_EXPORTS_2019 = 19_635.7486  # USD mn, Azerbaijan's own figure in the 2022 vintage
 REVISED = 19_700.0  # the synthetic revision this test writes into a copy
-
-
-def build(raw: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CORRIDOR_RAW": str(raw), "CORRIDOR_WAREHOUSE": str(tmp / "wh" / "corridor.duckdb"),
-           "DBT_TARGET_PATH": str(tmp / "target")}
-    env.pop("CORRIDOR_BUILD_DB", None)
-    proc = subprocess.run([sys.executable, "-m", "orchestration.cli", "build", *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    return proc
 
 
 def revise(src: Path, dst: Path, year: int, value_mn: float) -> None:
@@ -40,18 +29,19 @@ def revise(src: Path, dst: Path, year: int, value_mn: float) -> None:
 
 @pytest.fixture(scope="module")
 def two_releases(tmp_path_factory):
+    """The workbooks as delivered at the top of raw/imf_dots/ (release 'base', the oldest), then a
+    dated release folder with a revised copy: the dated release must supersede the top-level files."""
     tmp = tmp_path_factory.mktemp("vintages")
     raw = tmp / "raw"
-    shutil.copytree(REPO / "raw", raw, ignore=shutil.ignore_patterns("imf_dots"))
-    (raw / "imf_dots" / "2022-02").mkdir(parents=True)
-    for name in ("DOTS_13.xlsx", "DOTS_40.xlsx"):
-        shutil.copy(REPO / "raw" / "imf_dots" / name, raw / "imf_dots" / "2022-02" / name)
-    build(raw, tmp)
+    shutil.copytree(REPO / "raw", raw)
+    first = build(tmp / "wh", raw)
+    assert first.success, failure_text(first)
     db = tmp / "wh" / "corridor.duckdb"
     with duckdb.connect(str(db), read_only=True) as conn:
-        first_loaded = conn.execute("select max(loaded_at) from raw.trade_flows").fetchone()[0]
-    revise(REPO / "raw" / "imf_dots" / "DOTS_13.xlsx", raw / "imf_dots" / "2023-01" / "DOTS_13.xlsx", 2019, REVISED)
-    build(raw, tmp, "--incremental")
+        first_loaded = conn.execute("select max(started_at) from audit.load_log where source = 'imf_dots'").fetchone()[0]
+    revise(REPO / "raw" / "imf_dots" / "DOTS_13.xlsx", raw / "imf_dots" / "2023-06" / "DOTS_13.xlsx", 2019, REVISED)
+    second = build(tmp / "wh", raw, full=False)
+    assert second.success, failure_text(second)
     return db, first_loaded
 
 
@@ -67,12 +57,12 @@ def test_the_revised_release_supersedes_in_the_marts(two_releases):
         assert world_exports(conn, "fct_trade_flows") == [(pytest.approx(REVISED),)]
         release = conn.execute("select release from marts.fct_trade_flows where reporter_iso3 = 'AZE' and partner_iso3 = 'WLD' "
                                "and flow = 'exports' and year = 2019").fetchone()[0]
-        assert release == "2023-01"
+        assert release == "2023-06"  # the dated release, not the top-level ('base') file
         # figures the revision did not touch keep one version, and marts have no duplicates
         turnover = conn.execute("select value_usd / 1e6 from marts.partner_shares where reporter_iso3 = 'AZE' "
                                 "and partner_iso3 = 'CHN' and flow = 'turnover' and year = 2019").fetchall()
         assert turnover == [(pytest.approx(2183.7552),)]
-        assert conn.execute("select count(*) from marts.fct_trade_flows").fetchone()[0] == 22819
+        assert conn.execute("select count(*) from marts.fct_trade_flows where source = 'imf_dots'").fetchone()[0] == 22819
 
 
 def test_history_answers_what_the_data_said_on_a_date(two_releases):
@@ -83,7 +73,7 @@ def test_history_answers_what_the_data_said_on_a_date(two_releases):
             "where reporter_iso3 = 'AZE' and partner_iso3 = 'WLD' and flow = 'exports' and year = 2019 order by valid_from"
         ).fetchall()
         assert [(r, round(v, 4), latest) for r, v, _, _, latest in versions] == [
-            ("2022-02", WORLD_EXPORTS_2019, False), ("2023-01", REVISED, True)]
+            ("base", WORLD_EXPORTS_2019, False), ("2023-06", REVISED, True)]
         assert versions[0][3] == versions[1][2]  # the old version ends when the new one starts
         said = "and valid_from <= ? and (valid_to is null or valid_to > ?)"
         assert world_exports(conn, "fct_trade_flows_history", said, [first_loaded, first_loaded]) == [(pytest.approx(WORLD_EXPORTS_2019),)]
@@ -93,3 +83,10 @@ def test_history_answers_what_the_data_said_on_a_date(two_releases):
         n = conn.execute("select count(*) from marts.fct_trade_flows_history where reporter_iso3 = 'AZE' and partner_iso3 = 'CHN' "
                          "and flow = 'imports' and year = 2019").fetchone()[0]
         assert n == 1
+
+
+def test_release_order_base_is_oldest():
+    from orchestration.lib.warehouse import release_order
+
+    assert sorted(["2023-06", "base", "2022-02", "2023-06-15"], key=release_order) == [
+        "base", "2022-02", "2023-06", "2023-06-15"]

@@ -318,7 +318,9 @@ def explain_models(target: Path, db: Path, models: list[str], out: Path) -> dict
 
     found: dict[str, dict] = {}
     for model in models:
-        compiled = next(iter(sorted(target.glob(f"compiled/corridor/models/**/{model}.sql"))), None)
+        # the model's own SQL, not a dbt unit test's fixture of it (compiled under '<models yml>/')
+        compiled = next(iter(sorted(p for p in target.glob(f"compiled/corridor/models/**/{model}.sql")
+                                    if not any(part.endswith(".yml") for part in p.parts))), None)
         if compiled is None:
             continue
         sql = compiled.read_text(encoding="utf-8")

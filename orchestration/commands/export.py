@@ -3,8 +3,8 @@
     corridor export --format parquet out/                        every mart, one file each
     corridor export --format csv --mart partner_shares --mart trade_growth out/
 
-A typer app (:data:`app`, one command: :func:`export`); ``orchestration.cli`` dispatches
-``corridor export ...`` to :func:`main`. Exit codes: 0 written; 1 the warehouse is missing or
+The command :func:`export` is mounted on the ``corridor`` app (orchestration/cli.py); :data:`app`
+and :func:`main` run it alone (``python -m orchestration.commands.export``). Exit codes: 0 written; 1 the warehouse is missing or
 unreadable, or a file cannot be written (one line on stderr); 2 a usage error (an unknown mart or
 format).
 """

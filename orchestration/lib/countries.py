@@ -1,7 +1,7 @@
 """The country crosswalk: source names → Corridor entity codes.
 
 ``raw/reference/country_names.csv`` maps every country/area name a source writes (IMF DOTS, UNCTAD,
-press figures, ISO/UN short names) to a 3-letter code and an entity type:
+press figures, ISO/UN short names, UN Comtrade names, a carrier's short labels) to a 3-letter code and an entity type:
 
 * ``country``     — ISO 3166-1 alpha-3 (plus XKX for Kosovo);
 * ``historical``  — ISO 3166-3 former code where one exists (SUN, CSK, DDR, YUG, SCG, ANT, YMD), else a
@@ -26,7 +26,7 @@ from orchestration.lib.errors import SourceFileError
 
 COLUMNS: tuple[str, ...] = ("name", "code", "entity_type", "iso3", "vocabulary", "note")
 ENTITY_TYPES: frozenset[str] = frozenset({"country", "aggregate", "unspecified", "historical"})
-VOCABULARIES: frozenset[str] = frozenset({"imf", "unctad", "press", "iso", "comtrade"})
+VOCABULARIES: frozenset[str] = frozenset({"imf", "unctad", "press", "iso", "comtrade", "carrier"})
 
 _WS = re.compile(r"\s+")
 _CODE = re.compile(r"^[A-Z]{3}$")
@@ -169,20 +169,13 @@ class Resolver:
             by_code = self.resolve_frame(df.select(column), column, "__c", "__t", "code")
             return by_name.with_columns(pl.coalesce(code_col, by_code["__c"]).alias(code_col),
                                         pl.coalesce(type_col, by_code["__t"]).alias(type_col))
-        table = self._tables.get(vocabulary)
-        if table is None:
-            raise ValueError(f"unknown vocabulary {vocabulary!r} (known: {', '.join(self._tables)})")
-        values = df.select(pl.col(column).cast(pl.String).unique()).drop_nulls()
-        key = (_normalise_expr(pl.col(column)) if vocabulary == "name"
-               else pl.col(column).str.strip_chars().str.to_uppercase())
-        lookup = (
-            values.with_columns(__key=key)
-            .join(table.rename({"value": "__key"}), on="__key", how="left")
-            .select(pl.col(column).alias("__name"), pl.col("code").alias(code_col), pl.col("entity_type").alias(type_col))
-        )
-        return (
-            df.drop([c for c in (code_col, type_col) if c in df.columns])
-            .with_columns(pl.col(column).cast(pl.String).alias("__name"))
-            .join(lookup, on="__name", how="left", maintain_order="left")
-            .drop("__name")
+        mapping = self._maps.get(vocabulary)
+        if mapping is None:
+            raise ValueError(f"unknown vocabulary {vocabulary!r} (known: {', '.join(self._maps)})")
+        values = df.get_column(column).cast(pl.String).unique().drop_nulls().to_list()
+        codes = {v: mapping.get(self._key(v, vocabulary), (None, None)) for v in values}
+        as_text = pl.col(column).cast(pl.String)
+        return df.drop([c for c in (code_col, type_col) if c in df.columns]).with_columns(
+            as_text.replace_strict({v: c for v, (c, _) in codes.items()}, default=None, return_dtype=pl.String).alias(code_col),
+            as_text.replace_strict({v: t for v, (_, t) in codes.items()}, default=None, return_dtype=pl.String).alias(type_col),
         )

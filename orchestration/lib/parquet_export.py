@@ -58,8 +58,7 @@ def export_raw(database: Path, out_dir: Path) -> dict[str, int]:
             target = out_dir / "_audit" / audit_table
             shutil.rmtree(target, ignore_errors=True)
             target.mkdir(parents=True)
-            con.execute(f"copy audit.{audit_table} to {_literal(target / 'data.parquet')} (format parquet)")
-            written[f"_audit.{audit_table}"] = con.execute(f"select count(*) from audit.{audit_table}").fetchone()[0]
+            written[f"_audit.{audit_table}"] = copy_relation(con, f"audit.{audit_table}", target / "data.parquet", "parquet")
     return written
 
 

@@ -203,6 +203,8 @@ def _atomic_write(target: Path, write: Callable[[Path], None], check: Callable[[
     ``target`` is either the old file or the whole new one, and never a file that failed ``check``."""
     tmp = _tmp_name(target)
     try:
+        for stale in (tmp, tmp.with_name(tmp.name + ".wal")):  # a killed process's, with our pid
+            stale.unlink(missing_ok=True)
         write(tmp)
         fault_point("publish:temp-written")
         _fsync(tmp)

@@ -16,14 +16,23 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
 }
 # The loader files every quarantined row under a category (audit.quarantine.category): format (a
 # value the parser cannot read), reference (a name or code no reference table knows: the resolver
-# adds such rows with a `category` column) or duplicate (a repeated row or delivery, counted once:
-# a parser says so with a reason starting "duplicate").
-CATEGORIES = ("format", "reference", "duplicate")
+# adds such rows with a `category` column), duplicate (a repeated row or delivery, counted once: a
+# parser says so with a reason starting "duplicate") or excluded (a value the source's own
+# documentation says is not a figure of it — a carrier's zero fill, a derived total, a copy of
+# another source: see :func:`excluded`). Only `format` counts towards a file's loss of figures.
+CATEGORIES = ("format", "reference", "duplicate", "excluded")
 
 
 def quarantine_frame(records: list[dict] | None = None) -> pl.DataFrame:
     """A quarantine frame (possibly empty) with the fixed schema above."""
     return pl.DataFrame(records or [], schema=QUARANTINE_SCHEMA)
+
+
+def excluded(quarantine: pl.DataFrame, reasons: tuple[str, ...]) -> pl.DataFrame:
+    """``quarantine`` with rows whose reason is one of ``reasons`` filed as category ``excluded``."""
+    return quarantine.with_columns(
+        pl.when(pl.col("reason").is_in(list(reasons))).then(pl.lit("excluded")).otherwise(pl.lit(None, pl.String))
+        .alias("category"))
 
 
 def categorised(quarantine: pl.DataFrame) -> pl.Expr:

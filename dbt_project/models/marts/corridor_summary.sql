@@ -1,23 +1,64 @@
 -- The headline numbers of a corridor (reporter × partner) in one row per year: trade as each side
--- reports it, growth, the partner's share and rank, the mirror gap, FDI from the partner,
--- companies with the partner's capital, and how the claims about that year were judged.
+-- reports it, growth, the partner's share and rank, the mirror gap, FDI from the partner (inflows,
+-- and positions as each side reports them), companies with the partner's capital, and how the
+-- claims about that year were judged. Every trade source counts: for each side and year the first
+-- source in source precedence (seed dim_sources) that has the pair's figures, named in
+-- trade_source / mirror_source. Shares and ranks exist only where that source gives the reporter's
+-- World total; turnover only where it records both flows.
 -- Corridors: pairs both of whose statistics are in the warehouse, plus any pair with FDI, registry
 -- or claims figures.
-with shares as (
-    select * from {{ ref('partner_shares') }} where source = 'imf_dots'
+with trade_precedence as (
+    select source, precedence from {{ ref('dim_sources') }} where domain = 'trade'
+),
+
+fdi_precedence as (
+    select source, precedence from {{ ref('dim_sources') }} where domain = 'fdi'
+),
+
+shares as (
+    select source, reporter_iso3, partner_iso3, partner_entity_type, year, flow, value_usd, share_pct, rank
+    from {{ ref('partner_shares') }}
+),
+
+without_totals as (
+    -- figures of sources that give no World total for the reporter-year (not in partner_shares):
+    -- their values count, they have no share or rank
+    select t.source, t.reporter_iso3, t.partner_iso3, t.partner_entity_type, t.year, t.flow, t.value_usd,
+        cast(null as double) as share_pct, cast(null as bigint) as rank
+    from {{ ref('int_trade_turnover_computed') }} t
+    left join {{ ref('int_reporter_totals_selected') }} w
+        on w.source = t.source and w.reporter_iso3 = t.reporter_iso3 and w.flow = t.flow and w.year = t.year
+    where w.reporter_iso3 is null
 ),
 
 growth as (
-    select * from {{ ref('trade_growth') }} where source = 'imf_dots' and flow = 'turnover'
+    select * from {{ ref('trade_growth') }} where flow = 'turnover'
 ),
 
 fdi as (
-    -- UNCTAD first, then other releases, for the same host, origin and year
+    select f.*, coalesce(p.precedence, 999) as source_precedence
+    from {{ ref('fdi_by_origin') }} f
+    left join fdi_precedence p on p.source = f.source
+    where f.origin_entity_type = 'country'
+),
+
+fdi_inflows as (
+    -- the host's inflow from the first FDI source in precedence (UNCTAD, then releases)
     select host_iso3, origin_iso3, year,
-           {{ arg_min_by('value_usd', "case when source = 'unctad_fdi' then 1 else 2 end") }} as fdi_inflow_usd,
-           {{ arg_min_by('source', "case when source = 'unctad_fdi' then 1 else 2 end") }} as fdi_source
-    from {{ ref('fdi_by_origin') }}
-    where measure = 'inflow' and origin_entity_type = 'country'
+           {{ arg_min_by('value_usd', ['source_precedence', 'source']) }} as fdi_inflow_usd,
+           {{ arg_min_by('source', ['source_precedence', 'source']) }} as fdi_source
+    from fdi
+    where measure = 'inflow' and reporting_side = 'host'
+    group by host_iso3, origin_iso3, year
+),
+
+fdi_positions as (
+    select host_iso3, origin_iso3, year,
+           {{ arg_min_by('value_usd', ['source_precedence', 'source'], where="reporting_side = 'host'") }} as fdi_position_usd,
+           {{ arg_min_by('value_usd', ['source_precedence', 'source'], where="reporting_side = 'investor'") }} as fdi_position_investor_usd,
+           {{ arg_min_by('source', ['source_precedence', 'source'], where="reporting_side = 'host'") }} as fdi_position_source
+    from fdi
+    where measure = 'position'
     group by host_iso3, origin_iso3, year
 ),
 
@@ -26,15 +67,16 @@ registry as (
 ),
 
 claims as (
-    select reporter_iso3, partner_iso3, year(period_start) as year, verdict
+    -- a claim belongs to the year its period ends in (a cumulative 1995–2025 total to 2025)
+    select reporter_iso3, partner_iso3, year(period_end) as year, verdict
     from {{ ref('claim_checks') }}
-    where period_start is not null
+    where period_end is not null
 ),
 
-own as (
-    -- the partner shares read once (10 million rows at all-DOTS scale): one row per reporter,
-    -- partner and year; pairs, years and the mirror side all come from here
-    select reporter_iso3, partner_iso3, year,
+by_source as (
+    -- the figures read once (10 million rows at all-DOTS scale): one row per source, reporter,
+    -- partner and year
+    select source, reporter_iso3, partner_iso3, year,
         max(partner_entity_type) as partner_entity_type,
         max(value_usd) filter (where flow = 'turnover') as turnover_usd,
         max(value_usd) filter (where flow = 'exports') as exports_usd,
@@ -43,24 +85,59 @@ own as (
         max(rank) filter (where flow = 'turnover') as partner_rank,
         max(share_pct) filter (where flow = 'imports') as partner_import_share_pct,
         max(rank) filter (where flow = 'imports') as partner_import_rank
-    from shares
-    group by reporter_iso3, partner_iso3, year
+    from (
+        select * from shares
+        union all
+        select * from without_totals
+    ) figures
+    group by source, reporter_iso3, partner_iso3, year
+),
+
+own as (
+    -- per reporter, partner and year, the first source in precedence that has its figures
+    select
+        b.reporter_iso3, b.partner_iso3, b.year,
+        {{ arg_min_by(struct_of({
+                'source': 'b.source', 'partner_entity_type': 'b.partner_entity_type', 'turnover_usd': 'b.turnover_usd',
+                'exports_usd': 'b.exports_usd', 'imports_usd': 'b.imports_usd', 'partner_share_pct': 'b.partner_share_pct',
+                'partner_rank': 'b.partner_rank', 'partner_import_share_pct': 'b.partner_import_share_pct',
+                'partner_import_rank': 'b.partner_import_rank'}),
+            ['coalesce(p.precedence, 999)', 'b.source']) }} as pick
+    from by_source b
+    left join trade_precedence p on p.source = b.source
+    group by b.reporter_iso3, b.partner_iso3, b.year
+),
+
+own_flat as (
+    select
+        reporter_iso3, partner_iso3, year,
+        pick.source as trade_source,
+        pick.partner_entity_type as partner_entity_type,
+        pick.turnover_usd as turnover_usd,
+        pick.exports_usd as exports_usd,
+        pick.imports_usd as imports_usd,
+        pick.partner_share_pct as partner_share_pct,
+        pick.partner_rank as partner_rank,
+        pick.partner_import_share_pct as partner_import_share_pct,
+        pick.partner_import_rank as partner_import_rank
+    from own
 ),
 
 mirror as (
     -- the partner's records of the same trade: its imports from the reporter are the reporter's
     -- exports seen from the other side, and vice versa
     select partner_iso3 as reporter_iso3, reporter_iso3 as partner_iso3, year,
+        trade_source as mirror_source,
         turnover_usd as turnover_mirror_usd,
         imports_usd as exports_mirror_usd,
         exports_usd as imports_mirror_usd
-    from own
+    from own_flat
 ),
 
 share_pairs as (
-    -- distinct first: joining the shares themselves would pair every year and flow of one side
-    -- with every year and flow of the other (quadratic in years × flows per pair)
-    select distinct reporter_iso3, partner_iso3, partner_entity_type from own
+    -- distinct first: joining the figures themselves would pair every year of one side with every
+    -- year of the other (quadratic in years per pair)
+    select distinct reporter_iso3, partner_iso3, partner_entity_type from own_flat
 ),
 
 pairs as (
@@ -68,17 +145,19 @@ pairs as (
     from share_pairs a
     join share_pairs b on b.reporter_iso3 = a.partner_iso3 and b.partner_iso3 = a.reporter_iso3
     where a.partner_entity_type = 'country'
-    union select distinct host_iso3, origin_iso3 from fdi
+    union select distinct host_iso3, origin_iso3 from fdi_inflows
+    union select distinct host_iso3, origin_iso3 from fdi_positions
     union select distinct host_iso3, origin_iso3 from registry
     union select distinct reporter_iso3, partner_iso3 from claims where partner_iso3 in (select iso3 from {{ ref('dim_countries') }} where is_country)
 ),
 
 years as (
     select p.reporter_iso3, p.partner_iso3, s.year
-    from pairs p join own s on s.reporter_iso3 = p.reporter_iso3 and s.partner_iso3 = p.partner_iso3
+    from pairs p join own_flat s on s.reporter_iso3 = p.reporter_iso3 and s.partner_iso3 = p.partner_iso3
     union select p.reporter_iso3, p.partner_iso3, s.year
-    from pairs p join own s on s.reporter_iso3 = p.partner_iso3 and s.partner_iso3 = p.reporter_iso3
-    union select host_iso3, origin_iso3, year from fdi
+    from pairs p join own_flat s on s.reporter_iso3 = p.partner_iso3 and s.partner_iso3 = p.reporter_iso3
+    union select host_iso3, origin_iso3, year from fdi_inflows
+    union select host_iso3, origin_iso3, year from fdi_positions
     union select host_iso3, origin_iso3, year(as_of_date) from registry
     union select c.reporter_iso3, c.partner_iso3, c.year from claims c join pairs p using (reporter_iso3, partner_iso3)
 ),
@@ -133,13 +212,21 @@ final as (
         coalesce(cc.claims_confirmed, 0) as claims_confirmed,
         coalesce(cc.claims_consistent, 0) as claims_consistent,
         coalesce(cc.claims_conflicting, 0) as claims_conflicting,
-        coalesce(cc.claims_unverifiable, 0) as claims_unverifiable
+        coalesce(cc.claims_unverifiable, 0) as claims_unverifiable,
+        o.trade_source,
+        m.mirror_source,
+        fp.fdi_position_usd,
+        fp.fdi_position_investor_usd,
+        fp.fdi_position_source
     from (select distinct * from years) y
-    left join own o using (reporter_iso3, partner_iso3, year)
+    left join own_flat o using (reporter_iso3, partner_iso3, year)
     left join mirror m using (reporter_iso3, partner_iso3, year)
-    left join growth g on g.reporter_iso3 = y.reporter_iso3 and g.partner_iso3 = y.partner_iso3 and g.year = y.year
-    left join growth gm on gm.reporter_iso3 = y.partner_iso3 and gm.partner_iso3 = y.reporter_iso3 and gm.year = y.year
-    left join fdi f on f.host_iso3 = y.reporter_iso3 and f.origin_iso3 = y.partner_iso3 and f.year = y.year
+    left join growth g on g.source = o.trade_source and g.reporter_iso3 = y.reporter_iso3
+        and g.partner_iso3 = y.partner_iso3 and g.year = y.year
+    left join growth gm on gm.source = m.mirror_source and gm.reporter_iso3 = y.partner_iso3
+        and gm.partner_iso3 = y.reporter_iso3 and gm.year = y.year
+    left join fdi_inflows f on f.host_iso3 = y.reporter_iso3 and f.origin_iso3 = y.partner_iso3 and f.year = y.year
+    left join fdi_positions fp on fp.host_iso3 = y.reporter_iso3 and fp.origin_iso3 = y.partner_iso3 and fp.year = y.year
     left join companies c using (reporter_iso3, partner_iso3, year)
     left join claim_counts cc using (reporter_iso3, partner_iso3, year)
 )

@@ -113,21 +113,14 @@ def reference_resolver(conn) -> Resolver:
     ).pl()
     if crosswalk.is_empty():
         raise dg.Failure("raw.country_names is empty: materialise the reference assets first")
-    aliases = conn.sql(
-        f"""
-        select 'comtrade' as vocabulary, cast(comtrade_code as varchar) as source_code, iso3 as code,
-               cast(null as varchar) as entity_type
-        from raw.comtrade_country_codes where iso3 is not null and {CURRENT.format(table='raw.comtrade_country_codes')}
-        union all
-        select 'imf', iso2, iso3, null from raw.country_codes
-        where iso2 is not null and {CURRENT.format(table='raw.country_codes')}
-        union all
-        select vocabulary, source_code, code, entity_type from raw.source_area_codes
-        where {CURRENT.format(table='raw.source_area_codes')}
-        """
-    ).pl()
-    # a source's own code list overrides the ISO-derived one (Comtrade 849 -> UMI, not unmapped)
-    aliases = aliases.reverse().unique(["vocabulary", "source_code"], keep="first")
+    from orchestration.lib.connectors.areas import assemble_aliases
+
+    def current(table: str, columns: str) -> pl.DataFrame:
+        return conn.sql(f"select {columns} from {table} where " + CURRENT.format(table=table)).pl()
+
+    aliases = assemble_aliases(current("raw.comtrade_country_codes", "comtrade_code, iso3"),
+                               current("raw.country_codes", "iso2, iso3"),
+                               current("raw.source_area_codes", "vocabulary, source_code, code, entity_type"))
     version = conn.execute(
         "select string_agg(file_sha256, ',' order by file) from audit.load_log where is_current and target_table in "
         "('raw.country_names', 'raw.country_codes', 'raw.comtrade_country_codes', 'raw.source_area_codes')"
@@ -169,6 +162,19 @@ def resolve_countries(columns: tuple[CountryColumn, ...], resolver: Resolver):
 
 
 # ---- the asset ----------------------------------------------------------------------------------
+
+def parser_fingerprint(parse) -> str:
+    """sha256 (12 hex) of the module the parser is defined in: a changed parser reloads its files,
+    even if nobody remembered to bump ``parser_version``."""
+    import hashlib
+    import inspect
+
+    try:
+        source = Path(inspect.getsourcefile(parse)).read_bytes()
+    except (TypeError, OSError):
+        return "unknown"
+    return hashlib.sha256(source).hexdigest()[:12]
+
 
 def source_files(spec: SourceSpec, raw_files: RawFilesResource, log) -> tuple[list[Path], list[str]]:
     """The files a source reads, and one line per file in its folder that it does not read (and why)."""
@@ -216,11 +222,11 @@ def source_defs(spec: SourceSpec) -> tuple[dg.AssetsDefinition, dg.AssetChecksDe
         if not files and spec.required:
             raise dg.Failure(f"{raw_files.path / spec.raw_folder}: no files matching {', '.join(spec.patterns)}")
         with warehouse.connect() as conn:
-            transform, context_version = None, spec.parser_version
+            transform, context_version = None, f"{spec.parser_version}+{parser_fingerprint(spec.parse)}"
             if spec.countries:
                 resolver = reference_resolver(conn)
                 transform = resolve_countries(spec.countries, resolver)
-                context_version = f"{spec.parser_version};{resolver.version}"
+                context_version = f"{context_version};{resolver.version}"
             report = load_files(conn, source=spec.name, table=spec.table, files=files, root=raw_files.path,
                                 parse=spec.parse, transform=transform, progress=context.log.debug,
                                 context_version=context_version)
@@ -272,10 +278,12 @@ def standard_checks(spec: SourceSpec) -> list[Check]:
               lambda: e().ExpectTableColumnsToMatchSet(column_set=[*spec.row_schema, "load_id"], exact_match=False),
               blocking=True, sql="select * from {table} limit 0"),
         Check(f"{spec.name}_files_lose_few_figures",
-              f"no file (sheet) loses more than {rule('max_quarantined_share'):.0%} of its figures to quarantine for "
-              "values that cannot be read (a systemic fault: a changed layout, unit or number format)",
+              f"no file (sheet) loses more than {rule('max_quarantined_share'):.0%} of its figures (and at least "
+              f"{rule('max_quarantined_min_figures')}) to quarantine for values that cannot be read (a systemic fault: "
+              "a changed layout, unit or number format)",
               lambda: e().ExpectColumnValuesToBeBetween(column="quarantined_share", max_value=rule("max_quarantined_share")),
-              blocking=True, key=("file", "sheet", "figures", "quarantined"), sql=LOSS_SQL),
+              blocking=True, key=("file", "sheet", "figures", "quarantined"), sql=LOSS_SQL,
+              params=lambda: [rule("max_quarantined_min_figures")]),
         Check(f"{spec.name}_values_readable",
               "every value of every current file could be read (each one that could not is in audit.quarantine "
               "with its file, sheet, row, column and reason; warns naming them)",
@@ -322,7 +330,7 @@ select l.file, coalesce(lost.sheet, kept.sheet) as sheet,
        coalesce(lost.quarantined, 0) / (coalesce(kept.loaded, 0) + coalesce(lost.quarantined, 0)) as quarantined_share
 from lost full join kept on kept.load_id = lost.load_id and kept.sheet is not distinct from lost.sheet
 join loads l on l.load_id = coalesce(lost.load_id, kept.load_id)
-where lost.quarantined > 0
+where lost.quarantined >= ?
 """
 
 UNREADABLE_SQL = """

@@ -78,7 +78,8 @@ def run_dbt_build(context, unique_of: dict, test_of: dict, manifest: dict):
     selected = [unique_of[k] for k in context.selected_asset_keys if k in unique_of]
     names = [manifest["nodes"][u]["name"] for u in selected]
     verbose = os.environ.get("CORRIDOR_VERBOSE") == "1"
-    args = dbt_args("build", "--select", *names, *([] if verbose else ["--quiet"]))
+    # --full-refresh: a seed whose columns changed is recreated, not appended to (no model is incremental)
+    args = dbt_args("build", "--full-refresh", "--select", *names, *([] if verbose else ["--quiet"]))
     result = invoke(args)
     by_id = {r.node.unique_id: r for r in (result.result or [])} if result.result is not None else {}
     key_of = {u: k for k, u in unique_of.items()}

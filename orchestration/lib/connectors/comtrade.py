@@ -40,7 +40,10 @@ from pathlib import Path
 
 import polars as pl
 
-from orchestration.lib.connectors.http import ConnectorError, LandingZone, fetch, parse_release, redact_params, redact_url, with_params
+from orchestration.lib.connectors.http import (
+    CONNECT_TIMEOUT, GIVE_UP_AFTER, READ_TIMEOUT, RETRIES, ConnectorError, LandingZone, fetch, parse_release, redact_params,
+    redact_url, with_params,
+)
 from orchestration.lib.errors import ConfigError, SourceFileError
 from orchestration.lib.results import ParseResult, quarantine_frame
 
@@ -229,18 +232,28 @@ def fetch_comtrade(
     base_url: str | None = None,
     api_key: str | None = None,
     record_cap: int = RECORD_CAP,
-    retries: int = 5,
+    retries: int = RETRIES,
     backoff_base: float = 1.0,
-    timeout: float = 60,
+    timeout: float = READ_TIMEOUT,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    give_up_after: float = GIVE_UP_AFTER,
     sleep: Callable[[float], object] = time.sleep,
+    progress: Callable[..., object] | None = None,
 ) -> Path:
     """Fetch ``query`` into ``<landing_root>/comtrade/<release_id>/``; return that folder.
 
     The API key comes from ``api_key`` or env ``COMTRADE_API_KEY`` (sent only as the
     ``Ocp-Apim-Subscription-Key`` header; never written or shown). ``release_id`` defaults to the
-    UTC time. Raises :class:`ConnectorError` on a failed call, a chunk that cannot be brought under
-    ``record_cap``, or a data call returning a different number of records than counted; the files
-    saved so far and a manifest with ``complete: false`` stay for inspection.
+    UTC time. The responses go to the hidden ``comtrade/.partial-<release_id>/`` first; the folder
+    becomes the release only when the fetch completed and every file verifies against the manifest
+    (see :class:`LandingZone`). Raises :class:`ConnectorError` on a failed call (each call bounded by
+    ``connect_timeout``, ``timeout`` and ``give_up_after``, see :func:`fetch`), a chunk that cannot be
+    brought under ``record_cap``, or a data call returning a different number of records than
+    counted; :class:`ReleaseError` if a saved file no longer matches the manifest. Nothing is then
+    published; the responses saved so far stay in the partial folder for inspection.
+
+    ``progress(message, done=None, total=None)``, if given, gets one line per call (the records
+    received so far and the total the first count announced) and one per retry.
     """
     if not isinstance(query, ComtradeQuery):
         query = ComtradeQuery.from_mapping(query)
@@ -258,9 +271,15 @@ def fetch_comtrade(
 
     def call(params: dict[str, str]) -> bytes:
         return fetch(url, params=params, headers=headers, retries=retries, backoff_base=backoff_base,
-                     timeout=timeout, sleep=sleep, expect_json=True)
+                     timeout=timeout, connect_timeout=connect_timeout, give_up_after=give_up_after,
+                     sleep=sleep, expect_json=True, on_retry=say)
 
-    counts = datas = 0
+    def say(message: str, done: int | None = None, total: int | None = None) -> None:
+        if progress is not None:
+            progress(message, done=done, total=total)
+
+    counts = datas = received = 0
+    total: int | None = None
     try:
         pending: list[ComtradeQuery] = [query]
         while pending:
@@ -274,6 +293,10 @@ def fetch_comtrade(
             landing.save(name, body, kind="count", url=redact_url(with_params(url, params)), params=redact_params(params))
             expected = _read_count(with_params(url, params), json.loads(body))
             landing.update(name, count=expected)
+            if total is None:
+                total = expected
+                say(f"count: {expected:,} records match" + (f" (over the cap of {record_cap:,} per call: split)"
+                                                            if expected >= record_cap else ""), 0, total)
             if expected >= record_cap:
                 parts = chunk.split()
                 if parts is None:
@@ -298,11 +321,12 @@ def fetch_comtrade(
             stated = doc.get("count")
             if isinstance(stated, int) and not isinstance(stated, bool) and stated != len(records):
                 raise ConnectorError(shown, f"response says count {stated} but holds {len(records)} records (saved as {name})")
+            received += len(records)
+            say(f"page {datas}: {len(records):,} records ({received:,} of {total:,})", received, total)
     except BaseException as exc:
         landing.finish(exc)
         raise
-    landing.finish()
-    return landing.dir
+    return landing.finish()
 
 
 # -- parse ------------------------------------------------------------------------------------------

@@ -33,7 +33,10 @@ from pathlib import Path
 
 import polars as pl
 
-from orchestration.lib.connectors.http import ConnectorError, LandingZone, fetch, parse_release, redact_url, with_params
+from orchestration.lib.connectors.http import (
+    CONNECT_TIMEOUT, GIVE_UP_AFTER, READ_TIMEOUT, RETRIES, ConnectorError, LandingZone, fetch, parse_release, redact_url,
+    with_params,
+)
 from orchestration.lib.errors import ConfigError, SourceFileError
 from orchestration.lib.results import ParseResult, quarantine_frame
 
@@ -85,7 +88,7 @@ _PERIOD_M = re.compile(r"^(\d{4})-?M?(\d{2})$")
 
 # -- fetch ------------------------------------------------------------------------------------------
 
-def _period(value: str | int, name: str) -> str:
+def check_period(value: str | int, name: str) -> str:
     text = str(value).strip()
     if not re.fullmatch(r"\d{4}(-\d{2})?", text):
         raise ConfigError(f"IMF IMTS: {name} {text!r} is not YYYY or YYYY-MM")
@@ -116,16 +119,22 @@ def fetch_imts(
     dataflow: str = DATAFLOW,
     api_key: str | None = None,
     partners_per_request: int = 50,
-    retries: int = 5,
+    retries: int = RETRIES,
     backoff_base: float = 1.0,
-    timeout: float = 60,
+    timeout: float = READ_TIMEOUT,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    give_up_after: float = GIVE_UP_AFTER,
     sleep: Callable[[float], object] = time.sleep,
+    progress: Callable[..., object] | None = None,
 ) -> Path:
     """Fetch IMTS exports FOB / imports CIF of ``reporter`` with each of ``partners`` (IMF codes).
 
-    Saves every SDMX-JSON response under ``<landing_root>/imf_sdmx/<release_id>/`` with a manifest
-    and returns that folder. Raises :class:`ConnectorError` on a failed call or a response that is
-    not an SDMX-JSON data message (the response stays saved; manifest ``complete: false``).
+    Saves every SDMX-JSON response in the hidden ``imf_sdmx/.partial-<release_id>/`` with a
+    manifest, publishes it as ``<landing_root>/imf_sdmx/<release_id>/`` once complete and verified,
+    and returns that folder (see :class:`LandingZone`). Raises :class:`ConnectorError` on a failed
+    call (bounded as in :func:`fetch`) or a response that is not an SDMX-JSON data message (nothing
+    is published; the responses stay in the partial folder, manifest ``complete: false``).
+    ``progress(message, done=None, total=None)`` gets one line per call and per retry.
     """
     freq = str(freq).upper()
     if freq not in ("A", "M"):
@@ -137,7 +146,7 @@ def fetch_imts(
     bad = [c for c in codes if not _CODE.match(c)]
     if bad:
         raise ConfigError(f"IMF IMTS: code {bad[0]!r} is not an SDMX code (letters, digits, '_')")
-    start, end = _period(start, "start"), _period(end, "end")
+    start, end = check_period(start, "start"), check_period(end, "end")
     if partners_per_request < 1:
         raise ConfigError("IMF IMTS: partners_per_request must be positive")
     base = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
@@ -152,11 +161,18 @@ def fetch_imts(
                "freq": freq, "startPeriod": start, "endPeriod": end},
         extra={"endpoint": redact_url(f"{base}/data/{dataflow}"), "key_order": list(KEY_ORDER)},
     )
+    def say(message: str, done: int | None = None, total: int | None = None) -> None:
+        if progress is not None:
+            progress(message, done=done, total=total)
+
+    groups = list(_chunks(partners, partners_per_request))
+    observations = 0
     try:
-        for n, group in enumerate(_chunks(partners, partners_per_request), start=1):
+        for n, group in enumerate(groups, start=1):
             url = f"{base}/data/{dataflow}/{series_key(str(reporter).strip(), indicators, group, freq)}"
             body = fetch(url, params=params, headers=headers, retries=retries, backoff_base=backoff_base,
-                         timeout=timeout, sleep=sleep, expect_json=True)
+                         timeout=timeout, connect_timeout=connect_timeout, give_up_after=give_up_after,
+                         sleep=sleep, expect_json=True, on_retry=say)
             name = f"data-{n:04d}.json"
             shown = redact_url(with_params(url, params))
             landing.save(name, body, kind="data", url=shown, partners=group)
@@ -164,12 +180,14 @@ def fetch_imts(
                 root, datasets, _ = _message(json.loads(body))
             except ValueError as exc:
                 raise ConnectorError(shown, f"not an SDMX-JSON data message: {exc} (saved as {name})") from None
-            landing.update(name, rows=sum(1 for ds in datasets for _ in _observations(ds)))
+            rows = sum(1 for ds in datasets for _ in _observations(ds))
+            landing.update(name, rows=rows)
+            observations += rows
+            say(f"page {n}/{len(groups)}: {len(group)} partner(s), {rows:,} observations ({observations:,} so far)", n, len(groups))
     except BaseException as exc:
         landing.finish(exc)
         raise
-    landing.finish()
-    return landing.dir
+    return landing.finish()
 
 
 # -- SDMX-JSON reading ------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 -- gives for the period (else another document's) over the level another document gives for the
 -- same period a year earlier. The implied rate is a range, because both levels are rounded to
 -- their quoted precision. Also, for each growth claim, another period's growth claim with the same
--- rate (to tell a rate that belongs to another year's series).
+-- rate (to tell a rate that belongs to another year's series). Where no earlier level agrees, the
+-- one most other documents state is shown (a lone outlier is not the reference).
 with claims as (
     select * from {{ ref('stg_claims__claims') }}
 ),
@@ -17,6 +18,18 @@ levels as (
     select * from claims where metric in ('turnover', 'exports', 'imports')
 ),
 
+support as (
+    -- how many other documents state the same level for the same period (any basis)
+    select l.claim_id, count(distinct o.document) as documents_agreeing
+    from levels l
+    join levels o
+        on o.metric = l.metric and o.reporter_iso3 = l.reporter_iso3 and o.partner_iso3 = l.partner_iso3
+        and o.period_start = l.period_start and o.period_end = l.period_end and o.document <> l.document
+        and abs(l.value_usd - o.value_usd)
+            <= greatest({{ var("claim_relative_tolerance") }} * abs(l.value_usd), l.value_half_unit, o.value_half_unit) + 1e-9
+    group by l.claim_id
+),
+
 pairs as (
     select
         g.claim_id,
@@ -25,12 +38,14 @@ pairs as (
         prev.claim_id as prev_level_claim_id,
         prev.value_usd as prev_level_usd,
         prev.publisher as prev_publisher,
+        prev.published_date as prev_published_date,
         year(prev.period_start) as prev_year,
         100.0 * (cur.value_usd / prev.value_usd - 1) as implied_pct,
         100.0 * ((cur.value_usd - cur.value_half_unit) / (prev.value_usd + prev.value_half_unit) - 1) as implied_low_pct,
         100.0 * ((cur.value_usd + cur.value_half_unit) / (prev.value_usd - prev.value_half_unit) - 1) as implied_high_pct,
         greatest({{ var("claim_relative_tolerance") }} * abs(g.value_pct), g.value_half_unit) as tolerance_pp,
         cur.document = g.document as level_from_same_document,
+        coalesce(sp.documents_agreeing, 0) as prev_support,
         g.value_pct
     from growth g
     join levels cur
@@ -43,6 +58,7 @@ pairs as (
         and prev.period_end = last_day(cast(g.period_end - interval 1 year as date))
         and prev.document <> g.document
         and (g.basis = 'unknown' or prev.basis = g.basis)
+    left join support sp on sp.claim_id = prev.claim_id
 ),
 
 scored as (
@@ -56,8 +72,8 @@ best_pair as (
     select
         claim_id,
         {{ arg_min_by(
-            struct_of(['level_claim_id', 'level_usd', 'prev_level_claim_id', 'prev_level_usd', 'prev_publisher', 'prev_year', 'implied_pct', 'agrees']),
-            ['not level_from_same_document', 'not agrees', 'abs(value_pct - implied_pct)']
+            struct_of(['level_claim_id', 'level_usd', 'prev_level_claim_id', 'prev_level_usd', 'prev_publisher', 'prev_published_date', 'prev_year', 'implied_pct', 'agrees']),
+            ['not level_from_same_document', 'not agrees', '-prev_support', 'abs(value_pct - implied_pct)', 'prev_level_claim_id']
         ) }} as best
     from scored
     group by claim_id
@@ -85,6 +101,7 @@ select
     b.best.prev_level_claim_id as prev_level_claim_id,
     b.best.prev_level_usd as prev_level_usd,
     b.best.prev_publisher as prev_publisher,
+    b.best.prev_published_date as prev_published_date,
     b.best.prev_year as prev_year,
     b.best.implied_pct as implied_pct,
     b.best.agrees as implied_agrees,

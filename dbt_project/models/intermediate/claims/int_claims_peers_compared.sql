@@ -12,6 +12,7 @@ pairs as (
         o.claim_id as peer_claim_id,
         o.document as peer_document,
         o.publisher as peer_publisher,
+        o.published_date as peer_published_date,
         o.value_normalised as peer_value,
         abs(c.value_normalised - o.value_normalised) as abs_diff,
         abs(c.value_normalised - o.value_normalised)
@@ -34,6 +35,7 @@ select
     {{ arg_min_by('peer_claim_id', ['not agrees', 'abs_diff']) }} as best_peer_claim_id,
     {{ arg_min_by('peer_value', ['not agrees', 'abs_diff']) }} as best_peer_value,
     {{ arg_min_by('peer_publisher', ['not agrees', 'abs_diff']) }} as best_peer_publisher,
+    {{ arg_min_by('peer_published_date', ['not agrees', 'abs_diff']) }} as best_peer_published_date,
     bool_or(agrees) as any_agrees
 from pairs
 group by claim_id

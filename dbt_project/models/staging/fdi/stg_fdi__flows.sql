@@ -36,6 +36,7 @@ renamed as (
         unit_as_published,
         basis,
         url,
+        release,
         source_file,
         file_sha256,
         source_row,
