@@ -26,9 +26,10 @@ check: $(STAMP)
 test: $(STAMP) browser postgres duckdb1
 	$(BIN)/python -m pytest
 
-# the benchmark suite (not part of make test): make bench BENCH_ARGS="--reporters 20 --repeats 1"
+# the benchmark suite, tests/benchmarks/ (not part of make test; the full scale takes about 15 minutes):
+#   make bench BENCH_ARGS="--reporters 20 --comtrade-rows 100000"
 bench: $(STAMP)
-	$(BIN)/python -m orchestration.bench.run $(BENCH_ARGS)
+	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
 
 test-bench: $(STAMP)
 	$(BIN)/python -m pytest -m bench tests/test_bench.py

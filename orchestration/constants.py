@@ -53,9 +53,19 @@ def focus_corridor() -> tuple[str, str]:
     return parts[0], parts[1]
 
 
+# DuckDB's memory limit in builds (it spills to disk beyond it): keeps every build's peak resident
+# memory near 2 GB; raise it on a bigger machine for faster builds of very large sources
+DUCKDB_MEMORY_DEFAULT = "1GB"
+
+
+def duckdb_memory() -> str:
+    return os.environ.get("CORRIDOR_DUCKDB_MEMORY", DUCKDB_MEMORY_DEFAULT)
+
+
 def export_env() -> None:
     """Make the paths visible to dbt subprocesses (profiles.yml reads them)."""
     os.environ["CORRIDOR_BUILD_DB"] = str(build_db_path())
     os.environ.setdefault("CORRIDOR_RAW", str(raw_dir()))
+    os.environ["CORRIDOR_DUCKDB_MEMORY"] = duckdb_memory()  # dbt's profile reads it
     reporter, partner = focus_corridor()
     os.environ["CORRIDOR_FOCUS"] = f"{reporter}-{partner}"

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.constants import duckdb_memory
 from orchestration.lib.errors import ConfigError, CorridorError
 from orchestration.lib.export import literal
 from orchestration.lib.lock import build_lock
@@ -135,7 +136,7 @@ def convert(source: Path, dest: Path, version: str) -> None:
     """Write the whole database ``source`` (tables, views, schemas, constraints, sequences, macros)
     as a new file ``dest`` in storage format ``version``."""
     with duckdb.connect(":memory:") as conn:
-        conn.execute("set memory_limit = ?", [os.environ.get("CORRIDOR_DUCKDB_MEMORY", "3GB")])
+        conn.execute("set memory_limit = ?", [duckdb_memory()])
         conn.execute(f"attach {literal(source)} as src (read_only)")
         conn.execute(f"attach {literal(dest)} as dst (storage_version {literal(version)})")
         fault_point("publish:convert")

@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from orchestration.constants import duckdb_memory
 from orchestration.lib.errors import SourceFileError
 from orchestration.lib.results import ParseResult, categorised
 
@@ -104,7 +105,7 @@ def connect(path: Path, read_only: bool = False):
             conn.execute(AUDIT_DDL)
             # loads commit in batches: checkpoint when the connection closes, not every 16 MB of WAL
             conn.execute(f"set checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
-        conn.execute("set memory_limit = ?", [os.environ.get("CORRIDOR_DUCKDB_MEMORY", "3GB")])
+        conn.execute("set memory_limit = ?", [duckdb_memory()])
         yield conn
     finally:
         conn.close()
