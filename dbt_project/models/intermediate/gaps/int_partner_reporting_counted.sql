@@ -20,9 +20,9 @@ counted as (
         count(own_value_usd) as own_partners,
         count(mirror_value_usd) as partners_reporting,
         count(case when own_value_usd is not null and mirror_value_usd is not null then 1 end) as own_partners_reporting,
-        sum(own_value_usd) as own_partner_total_usd,
-        sum(case when mirror_value_usd is not null then own_value_usd end) as own_value_with_reporting_partners_usd,
-        sum(mirror_value_usd) as mirror_total_usd
+        {{ exact_sum('own_value_usd') }} as own_partner_total_usd,
+        {{ exact_sum('case when mirror_value_usd is not null then own_value_usd end') }} as own_value_with_reporting_partners_usd,
+        {{ exact_sum('mirror_value_usd') }} as mirror_total_usd
     from paired
     group by source, reporter_iso3, year, flow
 ),

@@ -53,7 +53,7 @@ world as (
 
 -- each reporter's figures for "not specified" partners as a share of its own World total
 unspecified as (
-    select source, reporter_iso3, flow, year, sum(value_usd) as unspecified_usd
+    select source, reporter_iso3, flow, year, {{ exact_sum('value_usd') }} as unspecified_usd
     from annual
     where partner_entity_type = 'unspecified'
     group by source, reporter_iso3, flow, year
@@ -99,14 +99,14 @@ routing_bounds as (
         p.importer_iso3,
         p.exporter_iso3,
         p.year,
-        sum(t.exporter_to_hub_usd) as exporter_to_hubs_usd,
-        sum(case when y.hub_iso3 is not null then coalesce(h.hub_to_importer_usd, 0) end) as hubs_to_importer_usd,
+        {{ exact_sum('t.exporter_to_hub_usd') }} as exporter_to_hubs_usd,
+        {{ exact_sum('case when y.hub_iso3 is not null then coalesce(h.hub_to_importer_usd, 0) end') }} as hubs_to_importer_usd,
         count(*) as hubs_shipped_to,
         count(y.hub_iso3) as hubs_reporting,
         -- per hub: what the exporter sent it, no more than what the hub reports sending the importer
         -- (when the hub reports that year); else all the exporter sent it
-        sum(case when y.hub_iso3 is null then t.exporter_to_hub_usd
-                 else least(t.exporter_to_hub_usd, coalesce(h.hub_to_importer_usd, 0)) end) as routing_bound_usd
+        {{ exact_sum('case when y.hub_iso3 is null then t.exporter_to_hub_usd
+                 else least(t.exporter_to_hub_usd, coalesce(h.hub_to_importer_usd, 0)) end') }} as routing_bound_usd
     from pairs p
     join to_hubs t
         on t.source = p.source and t.exporter_iso3 = p.exporter_iso3 and t.year = p.year

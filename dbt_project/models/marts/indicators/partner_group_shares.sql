@@ -24,9 +24,9 @@ summed as (
         p.flow,
         m.group_code,
         max(m.group_name) as group_name,
-        sum(p.own_value_usd) as own_value_usd,
+        {{ exact_sum('p.own_value_usd') }} as own_value_usd,
         count(p.own_value_usd) as members_in_own_view,
-        sum(p.mirror_value_usd) as mirror_value_usd,
+        {{ exact_sum('p.mirror_value_usd') }} as mirror_value_usd,
         count(p.mirror_value_usd) as members_reporting
     from paired p
     join members m

@@ -20,14 +20,14 @@ summed as (
         flow,
         count(own_value_usd) as own_figures,
         count(case when own_value_usd > 0 then 1 end) as own_partners,
-        sum(case when own_value_usd > 0 then own_value_usd end) as own_partner_total_usd,
-        sum(case when own_value_usd > 0 then own_value_usd * own_value_usd end) as own_sum_squares,
-        sum(case when own_rank <= 5 then own_value_usd end) as own_top5_usd,
+        {{ exact_sum('case when own_value_usd > 0 then own_value_usd end') }} as own_partner_total_usd,
+        {{ exact_sum_of_squares('case when own_value_usd > 0 then own_value_usd end') }} as own_sum_squares,
+        {{ exact_sum('case when own_rank <= 5 then own_value_usd end') }} as own_top5_usd,
         count(mirror_value_usd) as mirror_figures,
         count(case when mirror_value_usd > 0 then 1 end) as mirror_partners,
-        sum(case when mirror_value_usd > 0 then mirror_value_usd end) as mirror_partner_total_usd,
-        sum(case when mirror_value_usd > 0 then mirror_value_usd * mirror_value_usd end) as mirror_sum_squares,
-        sum(case when mirror_rank <= 5 then mirror_value_usd end) as mirror_top5_usd
+        {{ exact_sum('case when mirror_value_usd > 0 then mirror_value_usd end') }} as mirror_partner_total_usd,
+        {{ exact_sum_of_squares('case when mirror_value_usd > 0 then mirror_value_usd end') }} as mirror_sum_squares,
+        {{ exact_sum('case when mirror_rank <= 5 then mirror_value_usd end') }} as mirror_top5_usd
     from paired
     group by source, reporter_iso3, year, flow
 ),
