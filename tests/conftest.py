@@ -91,7 +91,7 @@ def run_build(workdir: Path, raw: Path | None = None, *args: str, check: bool = 
 
 def copy_raw(dest: Path, with_more_dots: bool = False) -> Path:
     """A private copy of the repo's raw/ tree (tests edit the copy, never raw/); ``with_more_dots``
-    adds the 116 real workbooks of tests/fixtures/imf_dots_more/ to its imf_dots/."""
+    adds the 114 real workbooks of tests/fixtures/imf_dots_more/ to its imf_dots/."""
     out = Path(shutil.copytree(RAW, dest))
     if with_more_dots:
         for workbook in sorted(MORE_DOTS.glob("*.xlsx")):
@@ -121,7 +121,7 @@ def built_warehouse(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory):
-    """The warehouse built from the real IMF set at half scale: raw/ plus the 116 real workbooks of
+    """The warehouse built from the real IMF set at half scale: raw/ plus the 114 real workbooks of
     tests/fixtures/imf_dots_more/ (118 reporters, 1.27 million figures). Returns (published file, result)."""
     tmp = tmp_path_factory.mktemp("real_warehouse")
     raw = copy_raw(tmp / "raw", with_more_dots=True)

@@ -22,7 +22,7 @@ import pytest
 from tests.cdp import FLAGS, Browser
 
 ARTIFACTS = Path(__file__).parent / ".artifacts"
-CHARTS = ["turnover", "exports-imports", "share", "rank", "growth", "mirror-gap", "fdi", "companies"]
+CHARTS = ["turnover", "exports-imports", "share", "rank", "growth", "mirror-gap", "gap-decomposition", "fdi", "companies"]
 # the SVG elements that draw a data item (Vega's SVG renderer binds each to its scenegraph item)
 DATA_MARKS = "Array.from(document.querySelectorAll('#chart-{id} g.role-mark > *')).filter(e => e.__data__ && e.__data__.datum && !('zero' in e.__data__.datum))"
 TOOLTIP = "(() => { const t = document.getElementById('vg-tooltip-element'); return t && t.classList.contains('visible') && t.innerText; })()"
@@ -95,6 +95,9 @@ def test_hovering_a_mark_shows_its_figure(report):
     assert "−12.2" in recent and "axis" not in recent and "undefined" not in recent  # d3 writes U+2212 minus
     gap = hover_tooltip(report, point("mirror-gap", "symbol", year=2019, series="Azerbaijan's imports vs China's exports"))
     assert "+132.0" in gap and "1,431.6" in gap and "617.0" in gap
+    residual = hover_tooltip(report, point("gap-decomposition", "rect", step="residual",
+                                           panel="Azerbaijan's imports from China, 2020"))
+    assert "residual" in residual and "647.7" in residual and "1,412.7" in residual
     share = hover_tooltip(report, point("share", "symbol", year=2020, measure="imports"))
     assert "13.15" in share and "3" in share
 

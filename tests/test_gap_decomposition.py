@@ -1,10 +1,10 @@
 """marts.gap_decomposition: why an importer's figure (CIF) and its partner's figure (FOB) of the
 same trade differ, on the real IMF DOTS workbooks.
 
-The real-data tests read the session's ``real_warehouse`` (raw/ plus the 116 real workbooks of
-tests/fixtures/imf_dots_more/, among them Hong Kong's and Macao's); every expected component is
+The real-data tests read the session's ``real_warehouse`` (raw/ plus the 114 real workbooks of
+tests/fixtures/imf_dots_more/); every expected component is
 recomputed here from ``marts.fct_trade_flows`` (the figures as loaded), not read from the mart. The
-embedded tests read ``built_warehouse`` (raw/ only: Azerbaijan and China).
+embedded tests read ``built_warehouse`` (raw/ only: Azerbaijan, China and the hubs Hong Kong and Macao).
 """
 
 from __future__ import annotations
@@ -174,16 +174,16 @@ def test_every_real_decomposition_adds_up_and_respects_its_bounds(real_warehouse
 
 # --------------------------------------------------------------------------- embedded data (raw/)
 
-def test_embedded_build_bounds_routing_by_what_the_exporter_sent_the_hubs(built_warehouse):
-    """raw/ has no Hong Kong or Macao workbook: the bound is all China exported to the hubs, so it
-    takes the whole gap left after freight (documented: an upper bound, not an estimate)."""
-    d = decomposition(built_warehouse, "AZE", "CHN", 2019)
-    assert d["routing_method"] == "exporter_to_hubs" and d["routing_hubs_reporting"] == 0
-    assert d["hubs_to_importer_usd"] is None
-    to_hubs = sum(figure(built_warehouse, "CHN", hub, "exports", 2019) for hub in ("HKG", "MAC"))
-    assert d["exporter_to_hubs_usd"] == pytest.approx(to_hubs, rel=1e-12)
-    assert d["routing_usd"] == pytest.approx(d["gap_usd"] - d["freight_insurance_usd"], rel=1e-12)
-    assert d["is_ratio_implausible"] is True
-    assert_adds_up(d)
+def test_embedded_build_decomposes_the_focus_pair_as_the_real_set_does(built_warehouse, real_warehouse):
+    """raw/ ships the hubs' own workbooks (Hong Kong, Macao) beside Azerbaijan's and China's, so the
+    focus pair's decomposition needs nothing else: the embedded build gives the real set's figures."""
+    for year in (2019, 2020):
+        embedded = decomposition(built_warehouse, "AZE", "CHN", year)
+        real = decomposition(real_warehouse, "AZE", "CHN", year)
+        assert embedded["routing_method"] == "capped_by_hub_exports" and embedded["routing_hubs_reporting"] == 2
+        assert {c: embedded[c] for c in COMPONENTS} == pytest.approx({c: real[c] for c in COMPONENTS}, rel=1e-12)
+        assert embedded["is_ratio_implausible"] is True
+        assert_adds_up(embedded)
+    assert round(decomposition(built_warehouse, "AZE", "CHN", 2019)["residual_usd"] / MN, 1) == 721.8
     assert [r["n"] for r in rows(built_warehouse, "select count(*) as n from marts.gap_decomposition")] == \
         [r["n"] for r in rows(built_warehouse, "select count(*) as n from marts.mirror_gaps where direction = 'imports'")]

@@ -4,7 +4,7 @@ partner_reporting_coverage) and trade indicators (marts.trade_indicators), on re
 Every expected figure is recomputed here independently of the marts: Azerbaijan's concentration
 from the raw workbook itself (polars), the partner-side ranks and counts from
 ``marts.fct_trade_flows`` (the figures as loaded). ``built_warehouse`` is the build of raw/
-(Azerbaijan and China); ``real_warehouse`` adds the 116 real workbooks of tests/fixtures/imf_dots_more/.
+(Azerbaijan and China); ``real_warehouse`` adds the 114 real workbooks of tests/fixtures/imf_dots_more/.
 """
 
 from __future__ import annotations

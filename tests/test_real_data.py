@@ -1,4 +1,4 @@
-"""A build over the real IMF set at half scale: the two embedded workbooks plus the 116 real ones of
+"""A build over the real IMF set at half scale: the four embedded workbooks plus the 114 real ones of
 tests/fixtures/imf_dots_more/ (118 reporters, ~1.27 million figures), with every real-world quirk in
 them. It publishes; no real figure is lost; what is odd is named in warnings, nothing else.
 """

@@ -1,6 +1,6 @@
 """The quirks of the real IMF DOTS set, each handled where it occurs (no build: parser, crosswalk, loader).
 
-The 116 real workbooks of tests/fixtures/imf_dots_more/ (with raw/imf_dots/, half of the IMF set)
+The 114 real workbooks of tests/fixtures/imf_dots_more/ (with the four of raw/imf_dots/, half of the IMF set)
 carry: estimates of 1,000 or more written as text with a thousands separator ("1,032.13 e"); one
 reporter delivered twice (DOTS_143 and DOTS_144, Nicaragua); reporters that are not countries;
 partner names the Azerbaijan and China files do not have. Copies made by the tests add the other
@@ -31,7 +31,7 @@ EXPORTS, IMPORTS = "Exports, FOB", "Imports, CIF"
 @pytest.fixture(scope="module")
 def real_set() -> dict[str, object]:
     """Every real workbook parsed once: file name -> ParseResult."""
-    files = sorted(MORE.glob("*.xlsx")) + [DOTS_AZE, REPO / "raw" / "imf_dots" / "DOTS_40.xlsx"]
+    files = sorted(MORE.glob("*.xlsx")) + sorted((REPO / "raw" / "imf_dots").glob("*.xlsx"))
     return {p.name: parse_dots_workbook(p) for p in files}
 
 

@@ -24,7 +24,8 @@ from orchestration.lib.report.charts import RECENT_YEARS, clip_pct, nice_ceil, o
 from orchestration.lib.report.context import Context
 from orchestration.lib.report.page import blocks, render, spec_of
 
-PAGE_ORDER = ["turnover", "exports-imports", "share", "rank", "growth", "mirror-gap", "fdi", "companies", "claims"]
+PAGE_ORDER = ["turnover", "exports-imports", "share", "rank", "growth", "mirror-gap", "gap-decomposition", "fdi", "companies",
+              "claims"]
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +91,11 @@ def test_readings_are_computed_from_the_data(found):
     assert found["mirror-gap"].reading.startswith(
         "In 2020, Azerbaijan's recorded imports from China were 129 % above China's recorded exports to it; "
         "its exports 36 % below China's recorded imports.")
+    assert found["gap-decomposition"].reading == (
+        "In 2020, Azerbaijan recorded USD 1,413 mn of imports from China and China USD 618 mn of exports to Azerbaijan "
+        "(ratio 2.29, outside the 0.95–1.25 freight and insurance allow): freight and insurance explain USD 37 mn, "
+        "routing through Hong Kong and Macao at most USD 110 mn, unspecified partners USD 0.3 mn, revisions USD 0.0 mn, "
+        "leaving USD 648 mn unexplained (origin vs consignment, timing, or misreporting).")
     assert found["fdi"].reading == ("UNCTAD bilateral FDI records USD 10 mn of inflows from China over 2001–2012, "
                                     "the largest USD 8.0 mn in 2008.")
     assert found["companies"].reading.startswith("Latest published count (2025-04-22): 375 registered, 298 active")
@@ -119,6 +125,29 @@ def test_mirror_of_exports_is_the_partners_imports(found):
     assert round(rows[(2019, "China's imports from Azerbaijan (CIF)")], 1) == 860.2
     assert round(rows[(2019, "Azerbaijan's imports from China (CIF)")], 1) == 1431.6
     assert round(rows[(2019, "China's exports to Azerbaijan (FOB)")], 1) == 617.0
+
+
+def test_waterfall_steps_from_one_sides_figure_to_the_others(found, conn):
+    """Each panel starts at the exporter's FOB figure, stacks the mart's five components in its order and
+    ends exactly at the importer's CIF figure (marts.gap_decomposition, 2020, both directions)."""
+    rows = csv_rows(found["gap-decomposition"])
+    panels = {r["panel"] for r in rows}
+    assert panels == {"Azerbaijan's imports from China, 2020", "China's imports from Azerbaijan, 2020"}
+    for panel in panels:
+        bars = sorted((r for r in rows if r["panel"] == panel), key=lambda r: int(r["order"]))
+        importer = "AZE" if panel.startswith("Azerbaijan") else "CHN"
+        mart = conn.execute(
+            "select exporter_fob_usd, revision_usd, freight_insurance_usd, routing_usd, unspecified_usd, residual_usd, "
+            "importer_cif_usd from marts.gap_decomposition where source = 'imf_dots' and year = 2020 and importer_iso3 = ? "
+            "and exporter_iso3 = ?", [importer, "CHN" if importer == "AZE" else "AZE"]).fetchone()
+        assert [b["step"] for b in bars][1:6] == ["revision", "freight & insurance", "routing via Hong Kong/Macao",
+                                                   "unspecified partners", "residual"]
+        assert [float(b["amount_usd_mn"]) for b in bars] == pytest.approx([v / 1e6 for v in mart], abs=1e-6)  # the CSV has 6 decimals
+        for before, bar in zip(bars[1:6], bars[2:6]):  # each component starts where the one before it ended
+            assert float(bar["start_usd_mn"]) == pytest.approx(float(before["end_usd_mn"]), rel=1e-9)
+        assert float(bars[5]["end_usd_mn"]) == pytest.approx(float(bars[6]["end_usd_mn"]), rel=1e-9)
+    aze = {r["step"]: float(r["amount_usd_mn"]) for r in rows if r["panel"].startswith("Azerbaijan")}
+    assert (round(aze["China's exports (FOB)"], 1), round(aze["Azerbaijan's imports (CIF)"], 1)) == (617.6, 1412.7)
 
 
 def test_every_chart_draws_its_csv_rows(found):
@@ -249,7 +278,9 @@ def test_the_other_side_of_the_pair(conn):
     ctx = Context.open(conn, "CHN", "AZE")
     found = {b.id: b for b in blocks(ctx)}
     # no FDI or company figures exist with China as host
-    assert list(found) == ["turnover", "exports-imports", "share", "rank", "growth", "mirror-gap", "claims"]
+    assert list(found) == ["turnover", "exports-imports", "share", "rank", "growth", "mirror-gap", "gap-decomposition",
+                           "claims"]
+    assert found["gap-decomposition"].reading.startswith("In 2020, China recorded USD 679 mn of imports from Azerbaijan")
     assert found["turnover"].reading.startswith("In 2020, China recorded USD 1,296 mn of trade with Azerbaijan; "
                                                 "Azerbaijan recorded USD 1,846 mn")
     assert "as Azerbaijan reports (mirror)" in page

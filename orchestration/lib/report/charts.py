@@ -14,6 +14,7 @@ import altair as alt
 
 from orchestration.lib.report.blocks import Block, section
 from orchestration.lib.report.context import Context
+from orchestration.lib.rules import rule
 
 REPORTER_COLOR, PARTNER_COLOR = "#1f5aa6", "#d1495b"
 PALETTE = ["#1f5aa6", "#2e8b57", "#edae49", "#6a4c93", "#00798c", "#d1495b"]
@@ -333,6 +334,77 @@ def mirror_gap(ctx: Context) -> Block | None:
     return Block("mirror-gap", "Mirror gap: what each side records for the same goods", reading, chart, rows,
                  ctx.source_credit(ctx.trade_source), f"percent of {pn}'s mirror figure",
                  columns=["year", "series", "gap_pct", "reported_usd_mn", "mirror_usd_mn", "clipped"])
+
+
+# the gap's components, in the order marts.gap_decomposition attributes them (its README)
+GAP_STEPS = [("revision_usd_mn", "revision"), ("freight_insurance_usd_mn", "freight & insurance"),
+             ("routing_usd_mn", "routing via Hong Kong/Macao"), ("unspecified_usd_mn", "unspecified partners"),
+             ("residual_usd_mn", "residual")]
+
+
+def waterfall_rows(ctx: Context, d: dict) -> list[dict]:
+    """One direction's bars: the exporter's FOB figure, each component stacked on it, the importer's CIF figure."""
+    imp, exp = ctx.names[d["importer_iso3"]], ctx.names[d["exporter_iso3"]]
+    panel = f"{imp}'s imports from {exp}, {d['year']}"
+
+    def side(code: str) -> str:
+        return ctx.side("reporter" if code == ctx.reporter else "partner")
+
+    rows = [{"panel": panel, "order": 0, "step": f"{exp}'s exports (FOB)", "kind": side(d["exporter_iso3"]),
+             "amount_usd_mn": d["exporter_fob_usd_mn"], "start_usd_mn": 0.0, "end_usd_mn": d["exporter_fob_usd_mn"]}]
+    level = d["exporter_fob_usd_mn"]
+    for order, (column, step) in enumerate(GAP_STEPS, start=1):
+        amount = d[column]
+        rows.append({"panel": panel, "order": order, "step": step,
+                     "kind": "unexplained residual" if column == "residual_usd_mn" else "explained component",
+                     "amount_usd_mn": amount, "start_usd_mn": level, "end_usd_mn": level + amount})
+        level += amount
+    rows.append({"panel": panel, "order": len(GAP_STEPS) + 1, "step": f"{imp}'s imports (CIF)",
+                 "kind": side(d["importer_iso3"]), "amount_usd_mn": d["importer_cif_usd_mn"],
+                 "start_usd_mn": 0.0, "end_usd_mn": d["importer_cif_usd_mn"]})
+    return rows
+
+
+@section
+def gap_decomposition(ctx: Context) -> Block | None:
+    if ctx.trade_source is None or not ctx.has_table("marts", "gap_decomposition"):
+        return None
+    found = ctx.rows("gap_decomposition")
+    if not found:
+        return None
+    rows = [r for d in found for r in waterfall_rows(ctx, d)]
+    d = found[0]  # the reporter's imports where it has them (the query orders them first)
+    imp, exp = ctx.names[d["importer_iso3"]], ctx.names[d["exporter_iso3"]]
+    low, high = rule("cif_fob_ratio_band_low"), rule("cif_fob_ratio_band_high")
+    band = (f"outside the {low:g}–{high:g} freight and insurance allow" if d["is_ratio_implausible"]
+            else f"within the {low:g}–{high:g} freight and insurance allow")
+    loose = d["routing_method"] == "exporter_to_hubs"
+    reading = (f"In {d['year']}, {imp} recorded {mn(d['importer_cif_usd_mn'])} of imports from {exp} and {exp} "
+               f"{mn(d['exporter_fob_usd_mn'])} of exports to {imp} (ratio {d['cif_fob_ratio']:.2f}, {band}): "
+               f"freight and insurance explain {mn(d['freight_insurance_usd_mn'])}, routing through Hong Kong and "
+               f"Macao at most {mn(d['routing_usd_mn'])}, unspecified partners "
+               f"{mn(d['unspecified_usd_mn'])}, revisions {mn(d['revision_usd_mn'])}, leaving "
+               f"{mn(d['residual_usd_mn'])} unexplained ({d['residual_label']})."
+               + (" Routing is a loose upper bound here: neither hub's own figures are in the warehouse "
+                  "(add their IMF workbooks to raw/imf_dots/ to tighten it)." if loose else ""))
+    kinds = [ctx.side("partner"), ctx.side("reporter"), "explained component", "unexplained residual"]
+    color = alt.Color("kind:N", title=None, legend=legend(),
+                      scale=alt.Scale(domain=kinds, range=[PARTNER_COLOR, REPORTER_COLOR, PALETTE[1], PALETTE[2]]))
+    tips = [alt.Tooltip("panel:N", title="flow"), alt.Tooltip("step:N", title="bar"),
+            alt.Tooltip("amount_usd_mn:Q", title="USD mn", format=",.1f"),
+            alt.Tooltip("end_usd_mn:Q", title="running total, USD mn", format=",.1f")]
+    x = alt.X("step:N", title=None, sort=alt.EncodingSortField("order"), axis=alt.Axis(labelAngle=-30, labelLimit=160))
+    bars = alt.Chart().mark_bar().encode(x=x, y=alt.Y("start_usd_mn:Q", title="USD mn"), y2="end_usd_mn:Q",
+                                         color=color, tooltip=tips)
+    labels = alt.Chart().transform_calculate(top="max(datum.start_usd_mn, datum.end_usd_mn)").mark_text(
+        dy=-6, fontSize=10, color="#333").encode(x=x, y="top:Q",
+        text=alt.Text("amount_usd_mn:Q", format=",.0f"), tooltip=tips)
+    chart = alt.layer(bars, labels, data=DATA).properties(width=WIDTH // 2 - 40, height=HEIGHT).facet(
+        column=alt.Column("panel:N", title=None, sort=[r["panel"] for r in rows[::len(GAP_STEPS) + 2]])
+    ).resolve_scale(x="independent")
+    return Block("gap-decomposition", "Why the two sides differ: the gap, component by component", reading, chart, rows,
+                 ctx.source_credit(ctx.trade_source), "USD millions; importer CIF, exporter FOB",
+                 columns=["panel", "order", "step", "kind", "amount_usd_mn", "start_usd_mn", "end_usd_mn"])
 
 
 @section

@@ -63,6 +63,32 @@ from marts.mirror_gaps
 where source = $source and reporter_iso3 = $reporter and partner_iso3 = $partner and gap_pct is not null
 order by direction, year
 
+-- name: gap_decomposition
+-- the pair's latest year with both sides' figures, each direction: the importer's CIF figure, the
+-- exporter's FOB figure and the five components between them (marts.gap_decomposition)
+select
+    year,
+    importer_iso3,
+    exporter_iso3,
+    importer_cif_usd / 1e6 as importer_cif_usd_mn,
+    exporter_fob_usd / 1e6 as exporter_fob_usd_mn,
+    revision_usd / 1e6 as revision_usd_mn,
+    freight_insurance_usd / 1e6 as freight_insurance_usd_mn,
+    routing_usd / 1e6 as routing_usd_mn,
+    unspecified_usd / 1e6 as unspecified_usd_mn,
+    residual_usd / 1e6 as residual_usd_mn,
+    cif_fob_ratio,
+    is_ratio_implausible,
+    freight_method,
+    cif_fob_factor,
+    routing_method,
+    residual_label
+from marts.gap_decomposition
+where source = $source
+  and ((importer_iso3 = $reporter and exporter_iso3 = $partner) or (importer_iso3 = $partner and exporter_iso3 = $reporter))
+qualify year = max(year) over ()
+order by importer_iso3 != $reporter
+
 -- name: fdi
 select
     year,
