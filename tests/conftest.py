@@ -25,6 +25,9 @@ REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "raw"
 DOTS_AZE = RAW / "imf_dots" / "DOTS_13.xlsx"
 DOTS_CHN = RAW / "imf_dots" / "DOTS_40.xlsx"
+DOTS_FILES = {f"imf_dots/{p.name}": p for p in sorted((RAW / "imf_dots").glob("*.xlsx"))}  # AZE, CHN, HKG, MAC
+# rows of marts.partner_shares in the build of raw/ (4 DOTS reporters x partners x years x 3 flows, IMTS 2025, Comtrade)
+PARTNER_SHARES_ROWS = 82_491
 CROSSWALK = RAW / "reference" / "country_names.csv"
 MORE_DOTS = REPO / "tests" / "fixtures" / "imf_dots_more"
 

@@ -255,11 +255,11 @@ def test_analyst_baseline_on_the_real_workbooks(tmp_path):
     script = trade.drop_duplicates(["partner", "flow", "year"])
     assert rows.height == len(script)
     assert rows["value_usd"].sum() == pytest.approx(script["value_usd"].sum(), rel=1e-12)
-    # the script end to end: both real workbooks into a DuckDB file
+    # the script end to end: the four real workbooks of raw/imf_dots/ into a DuckDB file
     analyst_baseline.main(RAW / "imf_dots", tmp_path / "a.duckdb")
     with duckdb.connect(str(tmp_path / "a.duckdb"), read_only=True) as con:
         reporters = con.execute("select count(distinct reporter), min(share_pct) >= 0 from partner_shares").fetchone()
-    assert reporters == (2, True)
+    assert reporters == (4, True)
 
 
 def _m(**medians) -> dict:

@@ -17,13 +17,15 @@ import openpyxl
 import polars as pl
 import pytest
 
-from conftest import DOTS_AZE, DOTS_CHN, build, copy_raw, failure_text, settings
+from conftest import DOTS_FILES, PARTNER_SHARES_ROWS, build, copy_raw, failure_text, settings
 
 pytestmark = pytest.mark.slow
 
 EXPORTS, IMPORTS = "Exports, FOB", "Imports, CIF"
-ROWS = {"imf_dots/DOTS_13.xlsx": (6735, 2), "imf_dots/DOTS_40.xlsx": (16084, 2)}
-CURRENT_TRADE_ROWS = 6735 + 16084  # IMF DOTS figures (source imf_dots)
+# Azerbaijan, China, and the hubs Hong Kong and Macao: figures loaded, set aside (every file repeats "Australia")
+ROWS = {"imf_dots/DOTS_13.xlsx": (6735, 2), "imf_dots/DOTS_40.xlsx": (16084, 2), "imf_dots/DOTS_41.xlsx": (19950, 2),
+        "imf_dots/DOTS_42.xlsx": (10005, 2)}
+CURRENT_TRADE_ROWS = sum(loaded for loaded, _ in ROWS.values())  # IMF DOTS figures (source imf_dots)
 CURRENT = "load_id in (select load_id from audit.load_log where is_current)"
 DOTS = "source = 'imf_dots'"  # the other trade sources (IMF IMTS, the Comtrade matrix) add rows of their own
 # the exports matrices of the other trade sources: IMF IMTS 2025 edges, UN Comtrade 2024 cells loaded
@@ -148,10 +150,11 @@ def test_load_log_one_loaded_row_per_file(built_warehouse):
                  "delivery from audit.load_log where source = 'imf_dots' and status = 'loaded' order by file")
     assert [r[0] for r in rows] == sorted(ROWS)
     for file, release, sha, read, loaded, quarantined, current, delivery in rows:
-        assert sha == sha256({"imf_dots/DOTS_13.xlsx": DOTS_AZE, "imf_dots/DOTS_40.xlsx": DOTS_CHN}[file])
+        assert sha == sha256(DOTS_FILES[file])
         assert (loaded, quarantined) == ROWS[file]
         assert read == loaded + quarantined and release == "base" and current
-    assert [r[-1] for r in rows] == ["Azerbaijan, Rep. of", "China, P.R.: Mainland"]
+    assert [r[-1] for r in rows] == ["Azerbaijan, Rep. of", "China, P.R.: Mainland", "China, P.R.: Hong Kong",
+                                     "China, P.R.: Macao"]
     assert one(built_warehouse, "select count(*) from audit.load_log where source = 'imf_dots' and status <> 'loaded'") == 0
     per_file = dict(query(built_warehouse, "select l.file, count(*) from raw.imf_dots t join audit.load_log l "
                           "using (load_id) where l.is_current group by 1"))
@@ -165,7 +168,7 @@ def test_quarantine_holds_the_identical_australia_duplicates(built_warehouse):
     assert rows == [
         (f"imf_dots/{f}", s, 32, "B (partner)", "Australia", "duplicate partner row (same figures as row 8)", "raw.imf_dots",
          "duplicate")
-        for f in ("DOTS_13.xlsx", "DOTS_40.xlsx") for s in (EXPORTS, IMPORTS)
+        for f in ("DOTS_13.xlsx", "DOTS_40.xlsx", "DOTS_41.xlsx", "DOTS_42.xlsx") for s in (EXPORTS, IMPORTS)
     ]
 
 
@@ -341,7 +344,7 @@ def test_fact_marts_are_views_and_the_manifest_counts_them(built_warehouse):
     assert kinds == {"fct_trade_flows": "VIEW", "fct_trade_flows_history": "VIEW"}
     counts = json.loads((built_warehouse.parent / "corridor.json").read_text())["row_counts"]
     assert counts["marts.fct_trade_flows"] == counts["marts.fct_trade_flows_history"] == CURRENT_TRADE_ROWS + OTHER_TRADE_ROWS
-    assert counts["marts.partner_shares"] == 35309
+    assert counts["marts.partner_shares"] == PARTNER_SHARES_ROWS
 
 
 def test_a_sheet_that_loses_its_figures_blocks_publishing(tmp_path):
