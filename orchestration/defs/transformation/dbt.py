@@ -78,8 +78,11 @@ def run_dbt_build(context, unique_of: dict, test_of: dict, manifest: dict):
     selected = [unique_of[k] for k in context.selected_asset_keys if k in unique_of]
     names = [manifest["nodes"][u]["name"] for u in selected]
     verbose = os.environ.get("CORRIDOR_VERBOSE") == "1"
-    # --full-refresh: a seed whose columns changed is recreated, not appended to (no model is incremental)
-    args = dbt_args("build", "--full-refresh", "--select", *names, *([] if verbose else ["--quiet"]))
+    # --full-refresh: a seed whose columns changed is recreated, not appended to (no model is incremental).
+    # dbt unit tests check a model's SQL on fixtures, not the data: they run in `make test`
+    # (tests/test_dbt_project.py) and with `dbt test --select test_type:unit`, not in every build.
+    args = dbt_args("build", "--full-refresh", "--exclude-resource-type", "unit_test", "--select", *names,
+                    *([] if verbose else ["--quiet"]))
     result = invoke(args)
     by_id = {r.node.unique_id: r for r in (result.result or [])} if result.result is not None else {}
     key_of = {u: k for k, u in unique_of.items()}
