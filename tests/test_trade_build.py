@@ -194,6 +194,9 @@ def test_published_file_opens_read_only_and_refuses_writes(built_warehouse):
 # builds then build from their own raw/ copies into the same folder, over what run 4 published.
 
 BAD_CELLS = {"AD12": "n/a", "AE12": -5}  # Exports, FOB row 12 is Austria; AD/AE are 2019/2020
+UNKNOWN_NAME = {"B12": "Atlantis"}  # Imports, CIF row 12 (Austria) renamed: a name the crosswalk does not know
+UNKNOWN_NAME_FIGURES = 29  # that row's figures, 1992-2020
+SET_ASIDE = 2 + UNKNOWN_NAME_FIGURES  # the chain's first raw/: two bad cells and one unknown partner row
 EDITED = {"AD9": 20_000.5}  # Exports, FOB row 9 is World; AD is 2019 (19,635.7486 as published)
 
 
@@ -205,6 +208,7 @@ def chain(tmp_path_factory):
     raw = copy_raw(tmp / "raw")
     workbook = raw / "imf_dots" / "DOTS_13.xlsx"
     edit_workbook(workbook, EXPORTS, **BAD_CELLS)
+    edit_workbook(workbook, IMPORTS, **UNKNOWN_NAME)
     workdir = tmp / "warehouse"
     runs = {}
     for run in (1, 2, 3, 4):
@@ -242,10 +246,10 @@ def test_bad_cells_are_quarantined_and_good_rows_published(chain):
                                      "and partner_iso3 = 'AUT' and flow = 'exports' and year >= 2017 order by 1")]
     assert years == [2017, 2018]
     assert flow_value(db, "AZE", "WLD", "exports", 2019) / 1e6 == pytest.approx(19_635.75, abs=0.005)
-    assert one(db, f"select count(*) from marts.fct_trade_flows where {DOTS}") == CURRENT_TRADE_ROWS - 2
+    assert one(db, f"select count(*) from marts.fct_trade_flows where {DOTS}") == CURRENT_TRADE_ROWS - SET_ASIDE
     loaded, quarantined = one(db, "select rows_loaded, rows_quarantined from audit.load_log "
                                   "where file = 'imf_dots/DOTS_13.xlsx' and status = 'loaded'")
-    assert (loaded, quarantined) == (6735 - 2, 2 + 2)
+    assert (loaded, quarantined) == (6735 - SET_ASIDE, 2 + 2 + 1)  # + the two Australia repeats, the Atlantis row
     # two unreadable values: a warning naming them, not a blocked build
     warned = {c.name: c.metadata for c in result.warnings}
     assert "raw/imf_dots:imf_dots_values_readable" in warned
@@ -257,7 +261,7 @@ def test_loading_the_same_files_again_changes_nothing(chain):
     first, second, third = (chain["runs"][r][0] for r in (1, 2, 3))
     assert chain["runs"][2][1].up_to_date and not chain["runs"][2][1].run_id  # nothing to do, no run at all
     assert counts(third) == counts(first)
-    assert counts(first)["raw_all"] == counts(first)["raw_current"] == CURRENT_TRADE_ROWS - 2
+    assert counts(first)["raw_all"] == counts(first)["raw_current"] == CURRENT_TRADE_ROWS - SET_ASIDE
     statuses = query(third, "select file, list(status order by load_id) from audit.load_log "
                      "where source = 'imf_dots' group by 1 order by 1")
     assert statuses == [(f, ["loaded", "unchanged"]) for f in sorted(ROWS)]
@@ -268,9 +272,9 @@ def test_loading_the_same_files_again_changes_nothing(chain):
 def test_a_changed_file_loads_as_a_new_version(chain):
     db, result, _ = chain["runs"][4]
     before, after = counts(chain["runs"][3][0]), counts(db)
-    current = CURRENT_TRADE_ROWS - 2
+    current = CURRENT_TRADE_ROWS - SET_ASIDE
     assert after["raw_current"] == before["raw_current"] == current
-    assert after["raw_all"] == current + (6735 - 2)  # the old version is kept, not current
+    assert after["raw_all"] == current + (6735 - SET_ASIDE)  # the old version is kept, not current
     assert after["fct"] == before["fct"]
     old, new = query(db, "select t.value_usd, l.is_current from raw.imf_dots t join audit.load_log l using (load_id) "
                          "where l.file = 'imf_dots/DOTS_13.xlsx' and t.partner_name = 'World' and t.flow = 'exports' "
@@ -281,7 +285,8 @@ def test_a_changed_file_loads_as_a_new_version(chain):
     assert flow_value(db, "AZE", "WLD", "imports", 2019) / 1e6 == pytest.approx(13_667.64, abs=0.005)
     log = query(db, "select status, rows_loaded, is_current, file_sha256 from audit.load_log "
                     "where file = 'imf_dots/DOTS_13.xlsx' order by load_id")
-    assert [(s, n, c) for s, n, c, _ in log] == [("loaded", 6733, False), ("unchanged", 0, False), ("loaded", 6733, True)]
+    loaded = 6735 - SET_ASIDE
+    assert [(s, n, c) for s, n, c, _ in log] == [("loaded", loaded, False), ("unchanged", 0, False), ("loaded", loaded, True)]
     runs = chain["runs"]
     assert [sha for *_, sha in log] == [runs[1][2], runs[3][2], runs[4][2]]
     assert runs[4][2] != runs[3][2]
@@ -306,23 +311,21 @@ def test_corrupt_workbook_fails_the_build_and_keeps_the_published_file(chain, tm
     assert sha256(db) == before
 
 
-def test_unknown_partner_name_warns_names_it_and_publishes_the_rest(chain, tmp_path):
+def test_unknown_partner_name_warns_names_it_and_publishes_the_rest(chain):
     """An unknown name is a gap in the reference data at the grain of one partner row: quarantined,
-    named in a warning, and the rest of the warehouse publishes."""
-    workdir = tmp_path / "warehouse"
-    raw = copy_raw(tmp_path / "raw")
-    edit_workbook(raw / "imf_dots" / "DOTS_13.xlsx", IMPORTS, B12="Atlantis")
-    result = build(workdir, raw)
+    named in a warning, and the rest of the warehouse publishes (the chain's first build)."""
+    db, result, _ = chain["runs"][1]
     assert result.success and result.published, failure_text(result)
     warned = {c.name: c.metadata for c in result.warnings}
     keys = warned["raw/imf_dots:imf_dots_country_names_known"]["offending_keys"]
     assert keys == [{"name": "Atlantis", "file": "imf_dots/DOTS_13.xlsx", "sheet": IMPORTS, "row": 12}]
-    db = workdir / "corridor.duckdb"
     assert query(db, 'select file, sheet, "row", "column", raw_value, category from audit.quarantine '
                  "where reason like 'unknown country name%'") == [
         ("imf_dots/DOTS_13.xlsx", IMPORTS, 12, "partner_name", "Atlantis", "reference")]
-    # Austria's imports row (row 12) is set aside; everything else of Azerbaijan is there
-    assert one(db, f"select count(*) from marts.fct_trade_flows where {DOTS} and reporter_iso3 = 'AZE'") == 6735 - 29
+    # Austria's imports row (row 12) is set aside, and the two bad export cells; everything else of Azerbaijan is there
+    assert one(db, f"select count(*) from marts.fct_trade_flows where {DOTS} and reporter_iso3 = 'AZE'") == 6735 - SET_ASIDE
+    assert one(db, f"select count(*) from marts.fct_trade_flows where {DOTS} and reporter_iso3 = 'AZE' "
+                   "and partner_iso3 = 'AUT' and flow = 'imports'") == 0
 
 
 def test_build_timings_name_every_step(built_warehouse):
