@@ -150,6 +150,15 @@ def test_waterfall_steps_from_one_sides_figure_to_the_others(found, conn):
     assert (round(aze["China's exports (FOB)"], 1), round(aze["Azerbaijan's imports (CIF)"], 1)) == (617.6, 1412.7)
 
 
+def test_a_gap_without_a_ratio_reads_plainly():
+    """An exporter reporting zero gives no CIF/FOB ratio (the mart's column is null): said, not a crash."""
+    from orchestration.lib.report.charts import ratio_text
+
+    assert ratio_text({"cif_fob_ratio": None, "is_ratio_implausible": None}) == "no ratio: the exporter's figure is zero"
+    assert ratio_text({"cif_fob_ratio": 1.144, "is_ratio_implausible": False}) == \
+        "ratio 1.14, within the 0.95–1.25 freight and insurance allow"
+
+
 def test_every_chart_draws_its_csv_rows(found):
     for block in found.values():
         if block.chart is None:

@@ -365,6 +365,15 @@ def waterfall_rows(ctx: Context, d: dict) -> list[dict]:
     return rows
 
 
+def ratio_text(d: dict) -> str:
+    """'ratio 2.29, outside the 0.95–1.25 freight and insurance allow' (no ratio when the exporter reports zero)."""
+    if d["cif_fob_ratio"] is None:
+        return "no ratio: the exporter's figure is zero"
+    low, high = rule("cif_fob_ratio_band_low"), rule("cif_fob_ratio_band_high")
+    where = "outside" if d["is_ratio_implausible"] else "within"
+    return f"ratio {d['cif_fob_ratio']:.2f}, {where} the {low:g}–{high:g} freight and insurance allow"
+
+
 @section
 def gap_decomposition(ctx: Context) -> Block | None:
     if ctx.trade_source is None or not ctx.has_table("marts", "gap_decomposition"):
@@ -375,12 +384,9 @@ def gap_decomposition(ctx: Context) -> Block | None:
     rows = [r for d in found for r in waterfall_rows(ctx, d)]
     d = found[0]  # the reporter's imports where it has them (the query orders them first)
     imp, exp = ctx.names[d["importer_iso3"]], ctx.names[d["exporter_iso3"]]
-    low, high = rule("cif_fob_ratio_band_low"), rule("cif_fob_ratio_band_high")
-    band = (f"outside the {low:g}–{high:g} freight and insurance allow" if d["is_ratio_implausible"]
-            else f"within the {low:g}–{high:g} freight and insurance allow")
     loose = d["routing_method"] == "exporter_to_hubs"
     reading = (f"In {d['year']}, {imp} recorded {mn(d['importer_cif_usd_mn'])} of imports from {exp} and {exp} "
-               f"{mn(d['exporter_fob_usd_mn'])} of exports to {imp} (ratio {d['cif_fob_ratio']:.2f}, {band}): "
+               f"{mn(d['exporter_fob_usd_mn'])} of exports to {imp} ({ratio_text(d)}): "
                f"freight and insurance explain {mn(d['freight_insurance_usd_mn'])}, routing through Hong Kong and "
                f"Macao at most {mn(d['routing_usd_mn'])}, unspecified partners "
                f"{mn(d['unspecified_usd_mn'])}, revisions {mn(d['revision_usd_mn'])}, leaving "
