@@ -270,8 +270,7 @@ def standard_checks(spec: SourceSpec) -> list[Check]:
     and, where it names countries, whether every name is known."""
     from orchestration.lib.rules import rule
 
-    def e():  # Great Expectations is imported when the checks run, not when the definitions load
-        return _gx().expectations
+    e = expectations
 
     out = [
         Check(f"{spec.name}_required_columns_present", "schema: every column the staging model reads exists",
@@ -350,10 +349,12 @@ select file, status, message from latest where status in ('duplicate', 'supersed
 """
 
 
-def _gx():
+def expectations():
+    """great_expectations.expectations, imported when a check runs, never when the definitions load:
+    a source's checks write ``lambda: expectations().ExpectColumnValuesToBeBetween(...)``."""
     import great_expectations as gx
 
-    return gx
+    return gx.expectations
 
 
 def run_checks(spec: SourceSpec, checks, warehouse: WarehouseResource):

@@ -8,16 +8,10 @@ quarantined with its reason and the checks warn: claims are checked, never trust
 
 import polars as pl
 
-from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, source_defs
+from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, expectations, source_defs
 from orchestration.lib import claims
 
 KEY = ("claim_id", "source_row")
-
-
-def _gx():
-    import great_expectations as gx
-
-    return gx.expectations
 
 
 claims_asset, claims_checks = source_defs(SourceSpec(
@@ -43,13 +37,13 @@ claims_asset, claims_checks = source_defs(SourceSpec(
     key=("claim_id",),
     checks=(
         Check("claims_metric_known", "every claim's metric is one of the ledger's metrics (raw/claims/MANIFEST.md)",
-              lambda: _gx().ExpectColumnValuesToBeInSet(column="metric", value_set=list(claims.METRICS)), key=KEY,
+              lambda: expectations().ExpectColumnValuesToBeInSet(column="metric", value_set=list(claims.METRICS)), key=KEY,
               columns=("metric",)),
         Check("claims_unit_known", f"every claim's unit is one of {', '.join(claims.UNITS)}",
-              lambda: _gx().ExpectColumnValuesToBeInSet(column="unit", value_set=list(claims.UNITS)), key=KEY,
+              lambda: expectations().ExpectColumnValuesToBeInSet(column="unit", value_set=list(claims.UNITS)), key=KEY,
               columns=("unit",)),
         Check("claims_period_parseable", "every period follows YYYY, YYYY-Qn, YYYY-MM..YYYY-MM or YYYY-MM-DD",
-              lambda: _gx().ExpectColumnValuesToMatchRegex(column="period", regex=claims.PERIOD_PATTERN), key=KEY,
+              lambda: expectations().ExpectColumnValuesToMatchRegex(column="period", regex=claims.PERIOD_PATTERN), key=KEY,
               columns=("period",)),
     ),
 ))

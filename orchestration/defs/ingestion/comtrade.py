@@ -11,19 +11,13 @@ warned about). With no release fetched (the embedded default) the table exists, 
 
 import polars as pl
 
-from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, current_year, source_defs
+from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, expectations, current_year, source_defs
 from orchestration.lib.connectors import comtrade
 
 # what makes a Comtrade record unique within a release (the API's own breakdown dimensions)
 RECORD_KEY = ("typeCode", "freqCode", "period", "reporterCode", "partnerCode", "partner2Code", "flowCode",
               "classificationCode", "cmdCode", "customsCode", "mosCode", "motCode")
 KEY = ("reporterCode", "partnerCode", "flowCode", "cmdCode", "period")
-
-
-def _gx():
-    import great_expectations as gx
-
-    return gx.expectations
 
 
 comtrade_asset, comtrade_checks = source_defs(SourceSpec(
@@ -41,10 +35,10 @@ comtrade_asset, comtrade_checks = source_defs(SourceSpec(
     key=RECORD_KEY,
     checks=(
         Check("comtrade_value_non_negative", "primaryValue >= 0 for every record",
-              lambda: _gx().ExpectColumnValuesToBeBetween(column="primaryValue", min_value=0), key=KEY,
+              lambda: expectations().ExpectColumnValuesToBeBetween(column="primaryValue", min_value=0), key=KEY,
               columns=("primaryValue",)),
         Check("comtrade_year_in_range", "refYear between 1962 (first Comtrade year) and the current year",
-              lambda: _gx().ExpectColumnValuesToBeBetween(column="refYear", min_value=1962, max_value=current_year()),
+              lambda: expectations().ExpectColumnValuesToBeBetween(column="refYear", min_value=1962, max_value=current_year()),
               key=KEY, columns=("refYear",)),
     ),
 ))

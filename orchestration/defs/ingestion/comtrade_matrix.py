@@ -10,17 +10,11 @@ source's. With no file the table exists, empty.
 
 import polars as pl
 
-from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, current_year, source_defs
+from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, expectations, current_year, source_defs
 from orchestration.lib import comtrade_matrix
 
 FIRST_YEAR = 1962  # the first UN Comtrade year
 KEY = ("reporter_code", "partner_code", "flow", "year", "product_code")
-
-
-def _gx():
-    import great_expectations as gx
-
-    return gx.expectations
 
 
 comtrade_matrix_asset, comtrade_matrix_checks = source_defs(SourceSpec(
@@ -39,10 +33,10 @@ comtrade_matrix_asset, comtrade_matrix_checks = source_defs(SourceSpec(
     key=KEY,
     checks=(
         Check("comtrade_matrix_value_positive", "value_usd > 0 for every loaded cell (zeros are the carrier's fill, quarantined)",
-              lambda: _gx().ExpectColumnValuesToBeBetween(column="value_usd", min_value=0, strict_min=True), key=KEY,
+              lambda: expectations().ExpectColumnValuesToBeBetween(column="value_usd", min_value=0, strict_min=True), key=KEY,
               columns=("value_usd",)),
         Check("comtrade_matrix_year_in_range", f"year (the release folder's) between {FIRST_YEAR} and the current year",
-              lambda: _gx().ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_YEAR, max_value=current_year()),
+              lambda: expectations().ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_YEAR, max_value=current_year()),
               key=KEY, columns=("year",)),
     ),
 ))

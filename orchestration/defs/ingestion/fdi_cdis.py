@@ -9,19 +9,13 @@ countries. With no file the table exists, empty.
 
 import polars as pl
 
-from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, current_year, source_defs
+from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, expectations, current_year, source_defs
 from orchestration.lib import fdi_cdis
 
 FIRST_YEAR = 2009  # the first CDIS reference year
 # no bilateral direct-investment position reaches USD 10 trillion: a figure above 1e7 means the file
 # is in dollars, not in the millions the carrier's value_usd column holds (a unit fault: systemic)
 MAX_MILLIONS = 1e7
-
-
-def _gx():
-    import great_expectations as gx
-
-    return gx.expectations
 
 
 fdi_cdis_asset, fdi_cdis_checks = source_defs(SourceSpec(
@@ -40,10 +34,10 @@ fdi_cdis_asset, fdi_cdis_checks = source_defs(SourceSpec(
     key=fdi_cdis.KEY,
     checks=(
         Check("fdi_cdis_year_in_range", f"year between {FIRST_YEAR} (the first CDIS year) and the current year",
-              lambda: _gx().ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_YEAR, max_value=current_year()),
+              lambda: expectations().ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_YEAR, max_value=current_year()),
               key=fdi_cdis.KEY, columns=("year",)),
         Check("fdi_cdis_values_in_millions", f"|value as published| < {MAX_MILLIONS:.0e}: the figures are in USD millions",
-              lambda: _gx().ExpectColumnValuesToBeBetween(column="abs_millions", max_value=MAX_MILLIONS, strict_max=True),
+              lambda: expectations().ExpectColumnValuesToBeBetween(column="abs_millions", max_value=MAX_MILLIONS, strict_max=True),
               blocking=True, key=(*fdi_cdis.KEY, "value_as_published"),
               sql="select reporter_area, counterpart_area, indicator, year, value_as_published, "
                   "abs(try_cast(value_as_published as double)) as abs_millions from {table} where {current}"),

@@ -7,19 +7,13 @@ resolved through the crosswalk (an unknown name is quarantined and warned about,
 
 import polars as pl
 
-from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, current_year, source_defs
+from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, expectations, current_year, source_defs
 from orchestration.lib import imf_dots
 from orchestration.lib.rules import rule
 
 # the first year DOTS could hold (the IMF's trade statistics start after the war)
 FIRST_YEAR = 1948
 KEY = ("reporter_code", "partner_code", "flow", "year")
-
-
-def _gx():
-    import great_expectations as gx
-
-    return gx.expectations
 
 
 PARTNER_SUMS = """
@@ -59,19 +53,19 @@ SPEC = SourceSpec(
     key=KEY,
     checks=(
         Check("imf_dots_unit_is_declared", "every sheet's unit is one Corridor knows (an unknown unit is systemic)",
-              lambda: _gx().ExpectColumnValuesToBeInSet(column="unit_as_published", value_set=list(imf_dots.UNIT_NAMES)),
+              lambda: expectations().ExpectColumnValuesToBeInSet(column="unit_as_published", value_set=list(imf_dots.UNIT_NAMES)),
               blocking=True, key=("reporter_code", "flow", "unit_as_published"), columns=("unit_as_published",)),
         Check("imf_dots_value_non_negative", "value_usd >= 0 for every figure",
-              lambda: _gx().ExpectColumnValuesToBeBetween(column="value_usd", min_value=0), key=KEY,
+              lambda: expectations().ExpectColumnValuesToBeBetween(column="value_usd", min_value=0), key=KEY,
               columns=("value_usd",)),
         Check("imf_dots_year_in_range", f"year between {FIRST_YEAR} and the current year",
-              lambda: _gx().ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_YEAR, max_value=current_year()),
+              lambda: expectations().ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_YEAR, max_value=current_year()),
               key=KEY, columns=("year",)),
         Check("imf_dots_partner_sum_within_world_total",
               "a reporter's named partner economies add up to at most its World total × (1 + "
               f"{rule('partner_sum_relative_tolerance')}) + USD {rule('partner_sum_absolute_floor_usd'):,} "
               "(rounding); beyond, the reporter-year is named in a warning",
-              lambda: _gx().ExpectColumnPairValuesAToBeGreaterThanB(
+              lambda: expectations().ExpectColumnPairValuesAToBeGreaterThanB(
                   column_A="world_with_tolerance_usd", column_B="partner_sum_usd", or_equal=True),
               key=("release", "reporter_code", "flow", "year", "partner_sum_usd", "world_usd"), sql=PARTNER_SUMS,
               params=lambda: [rule("partner_sum_relative_tolerance"), rule("partner_sum_absolute_floor_usd")]),

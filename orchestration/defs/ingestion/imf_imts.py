@@ -8,17 +8,11 @@ is quarantined and warned about. With no file the table exists, empty (the sourc
 
 import polars as pl
 
-from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, current_year, source_defs
+from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, expectations, current_year, source_defs
 from orchestration.lib import imf_imts
 
 FIRST_YEAR = 1948
 KEY = ("reporter_code", "partner_code", "flow", "year")
-
-
-def _gx():
-    import great_expectations as gx
-
-    return gx.expectations
 
 
 imf_imts_asset, imf_imts_checks = source_defs(SourceSpec(
@@ -36,9 +30,9 @@ imf_imts_asset, imf_imts_checks = source_defs(SourceSpec(
     key=KEY,
     checks=(
         Check("imf_imts_value_non_negative", "value_usd >= 0 for every edge",
-              lambda: _gx().ExpectColumnValuesToBeBetween(column="value_usd", min_value=0), key=KEY, columns=("value_usd",)),
+              lambda: expectations().ExpectColumnValuesToBeBetween(column="value_usd", min_value=0), key=KEY, columns=("value_usd",)),
         Check("imf_imts_year_in_range", f"year (the release folder's) between {FIRST_YEAR} and the current year",
-              lambda: _gx().ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_YEAR, max_value=current_year()),
+              lambda: expectations().ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_YEAR, max_value=current_year()),
               key=KEY, columns=("year",)),
     ),
 ))

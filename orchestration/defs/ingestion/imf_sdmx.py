@@ -9,16 +9,10 @@ countries. With no release fetched (the embedded default) the table exists, empt
 
 import polars as pl
 
-from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, current_year, source_defs
+from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, expectations, current_year, source_defs
 from orchestration.lib.connectors import imf_sdmx
 
 KEY = ("reporter_code", "partner_code", "indicator", "freq", "time_period")
-
-
-def _gx():
-    import great_expectations as gx
-
-    return gx.expectations
 
 
 imf_sdmx_asset, imf_sdmx_checks = source_defs(SourceSpec(
@@ -35,9 +29,9 @@ imf_sdmx_asset, imf_sdmx_checks = source_defs(SourceSpec(
     key=KEY,
     checks=(
         Check("imf_sdmx_value_non_negative", "value_usd >= 0 for every observation",
-              lambda: _gx().ExpectColumnValuesToBeBetween(column="value_usd", min_value=0), key=KEY, columns=("value_usd",)),
+              lambda: expectations().ExpectColumnValuesToBeBetween(column="value_usd", min_value=0), key=KEY, columns=("value_usd",)),
         Check("imf_sdmx_year_in_range", "year between 1948 and the current year",
-              lambda: _gx().ExpectColumnValuesToBeBetween(column="year", min_value=1948, max_value=current_year()),
+              lambda: expectations().ExpectColumnValuesToBeBetween(column="year", min_value=1948, max_value=current_year()),
               key=KEY, columns=("year",)),
     ),
 ))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, current_year, source_defs
+from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, expectations, current_year, source_defs
 from orchestration.lib import fdi
 from orchestration.lib.results import ParseResult
 
@@ -131,12 +131,6 @@ def parse_release_file(path: Path) -> ParseResult:
     return ParseResult(rows=rows, quarantine=result.quarantine, meta=meta)
 
 
-def _gx():
-    import great_expectations as gx
-
-    return gx.expectations
-
-
 KEY = ("source", "host_code", "origin_code", "year", "measure")
 # the unit as the file writes it, normalised the way the parsers read it
 UNIT_KEY = "case when unit_as_published in ({known}) then unit_as_published else lower(trim(regexp_replace(unit_as_published, '[()]|\\s+', ' ', 'g'))) end"
@@ -145,10 +139,10 @@ UNIT_KEY = "case when unit_as_published in ({known}) then unit_as_published else
 def _checks(name: str) -> tuple[Check, ...]:
     return (
         Check(f"{name}_year_in_range", f"year between {FIRST_YEAR} and the current year (no figure for the future)",
-              lambda: _gx().ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_YEAR, max_value=current_year()),
+              lambda: expectations().ExpectColumnValuesToBeBetween(column="year", min_value=FIRST_YEAR, max_value=current_year()),
               key=KEY, columns=("year",)),
         Check(f"{name}_unit_is_declared", "every file's unit is one Corridor knows (an unknown unit is systemic)",
-              lambda: _gx().ExpectColumnValuesToBeInSet(column="unit_key", value_set=DECLARED_UNITS), blocking=True,
+              lambda: expectations().ExpectColumnValuesToBeInSet(column="unit_key", value_set=DECLARED_UNITS), blocking=True,
               key=("file", "unit_as_published"),
               sql="select distinct l.file, t.unit_as_published, "
                   + UNIT_KEY.format(known=", ".join(f"'{u}'" for u in fdi.RELEASE_UNITS))

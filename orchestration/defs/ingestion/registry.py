@@ -16,7 +16,7 @@ extracts, and a mismatch is worth a look rather than a failed build).
 import dagster as dg
 import polars as pl
 
-from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, source_defs
+from orchestration.defs.ingestion._source import Check, CountryColumn, SourceSpec, expectations, source_defs
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib import registry
 from orchestration.lib.results import ParseResult  # noqa: F401  (the parsers' return type)
@@ -28,12 +28,6 @@ _TYPES = {"host_type": pl.String, "origin_type": pl.String}
 CSV = frozenset({"duckdb", "polars", "csv"})
 
 
-def _gx():
-    import great_expectations as gx
-
-    return gx.expectations
-
-
 registry_counts, registry_counts_checks = source_defs(SourceSpec(
     name="registry_counts", group="registry", kinds=CSV,
     description=("Companies of an origin registered / active in a host country on a date, as published "
@@ -42,11 +36,11 @@ registry_counts, registry_counts_checks = source_defs(SourceSpec(
     row_schema={**registry.COUNT_ROW_SCHEMA, **_TYPES}, countries=_CODES, key=("host_iso3", "origin_iso3", "as_of"),
     checks=(
         Check("registry_active_not_above_registered", "active <= registered where both are published",
-              lambda: _gx().ExpectColumnPairValuesAToBeGreaterThanB(column_A="registered", column_B="active", or_equal=True,
+              lambda: expectations().ExpectColumnPairValuesAToBeGreaterThanB(column_A="registered", column_B="active", or_equal=True,
                                                                      ignore_row_if="either_value_is_missing"),
               key=("host_iso3", "origin_iso3", "as_of", "registered", "active"), columns=("registered", "active")),
         Check("registry_counts_dates_not_in_future", "as_of is not after today",
-              lambda: _gx().ExpectColumnValuesToBeBetween(column="days_after_today", max_value=0),
+              lambda: expectations().ExpectColumnValuesToBeBetween(column="days_after_today", max_value=0),
               key=("host_iso3", "origin_iso3", "as_of"),
               sql="select host_iso3, origin_iso3, cast(as_of as varchar) as as_of, date_diff('day', current_date, as_of) "
                   "as days_after_today from {table} where {current}"),
@@ -62,7 +56,7 @@ registry_companies, registry_companies_checks = source_defs(SourceSpec(
     row_schema={**registry.RECORD_ROW_SCHEMA, **_TYPES}, countries=_CODES, key=("company_id",),
     checks=(
         Check("registry_companies_dates_not_in_future", "registered_on and status_on are not after today",
-              lambda: _gx().ExpectColumnValuesToBeBetween(column="days_after_today", max_value=0),
+              lambda: expectations().ExpectColumnValuesToBeBetween(column="days_after_today", max_value=0),
               key=("company_id",),
               sql="select company_id, date_diff('day', current_date, greatest(registered_on, coalesce(status_on, "
                   "registered_on))) as days_after_today from {table} where {current}"),
@@ -114,7 +108,7 @@ def registry_counts_match_records(warehouse: WarehouseResource):
         return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN, metadata={
             "rows_checked": 0, "note": "no published count has company-level records for the same host and origin"})
     o = run_suite("registry_counts_vs_records", compared.to_pandas(), [
-        Expectation(MATCH_CHECK, _gx().ExpectColumnPairValuesToBeEqual(
+        Expectation(MATCH_CHECK, expectations().ExpectColumnPairValuesToBeEqual(
             column_A="published", column_B="from_records", ignore_row_if="either_value_is_missing"),
             ("host_iso3", "origin_iso3", "as_of", "figure", "published", "from_records")),
     ])[MATCH_CHECK]
