@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections import deque
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -81,6 +82,8 @@ CHECKPOINT_THRESHOLD = "1GB"
 COMMIT_ROWS = 500_000
 # files parsed in worker processes when there are at least this many to parse
 PARALLEL_MIN_FILES = 12
+# parsed files waiting for this process (or being parsed), per worker
+IN_FLIGHT_PER_WORKER = 2
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 LOAD_ID = {"load_id": pl.Int64}
 
@@ -254,10 +257,24 @@ def parse_files(parse: Callable[[Path], ParseResult], paths: list[Path], workers
     if workers > 1 and len(paths) >= PARALLEL_MIN_FILES and getattr(parse, "__module__", None) and "<locals>" not in getattr(parse, "__qualname__", "<locals>"):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
-        from functools import partial
 
+        # a bounded window of files in flight, not Executor.map (it submits every file: when the
+        # workers parse faster than this process inserts, the parsed files pile up here; the build
+        # of 10 million Comtrade records peaked at 4 GB)
+        queue: deque = deque()
+        todo = iter(paths)
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            yield from zip(paths, pool.map(partial(_parse_one, parse), paths, chunksize=4))
+            for path in todo:
+                queue.append((path, pool.submit(_parse_one, parse, path)))
+                if len(queue) >= IN_FLIGHT_PER_WORKER * workers:
+                    break
+            while queue:
+                path, future = queue.popleft()
+                result = future.result()
+                following = next(todo, None)
+                if following is not None:
+                    queue.append((following, pool.submit(_parse_one, parse, following)))
+                yield path, result
         return
     for path in paths:
         yield path, _parse_one(parse, path)
