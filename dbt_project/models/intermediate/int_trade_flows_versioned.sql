@@ -12,11 +12,44 @@
 {%- set columns = ['source', 'reporter_iso3', 'partner_iso3', 'partner_entity_type', 'flow', 'valuation', 'year',
                    'period', 'product_code', 'value_usd', 'is_estimate', 'release', 'source_file', 'file_sha256',
                    'source_sheet', 'source_row', 'loaded_at', 'is_current_file_version'] %}
+{%- set key = ['source', 'reporter_iso3', 'partner_iso3', 'flow', 'period', 'product_code'] %}  {#- a figure #}
 with all_versions as (
     {%- for model in trade_sources %}
     select {{ columns | join(', ') }} from {{ ref(model) }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
+),
+
+-- Most figures have one version (one load of one release): they skip the three windows below, which
+-- sort every row (at all-DOTS scale 5.9 s → 4.0 s; the same rows, tested equal).
+versioned_keys as (
+    select {{ key | join(', ') }}
+    from all_versions
+    group by {{ key | join(', ') }}
+    having count(*) > 1
+),
+
+flagged as (
+    select a.*, v.source is not null as has_versions
+    from all_versions a
+    left join versioned_keys v on
+        {%- for k in key %} v.{{ k }} is not distinct from a.{{ k }}{% if not loop.last %} and{% endif %}{% endfor %}
+),
+
+single_version as (
+    -- what the windows give a lone version: it is the first, nothing follows it, and it is the
+    -- latest exactly when its file is still present
+    select
+        {{ columns | join(', ') }},
+        loaded_at as valid_from,
+        case when false then loaded_at end as valid_to,  -- null, typed as loaded_at
+        coalesce(is_current_file_version, false) as is_latest
+    from flagged
+    where not has_versions
+),
+
+multi_version as (
+    select {{ columns | join(', ') }} from flagged where has_versions
 ),
 
 ordered as (
@@ -26,9 +59,9 @@ ordered as (
         lag(is_estimate) over w as prev_is_estimate,
         -- the position in release order (base oldest, then release folders by name), then load time
         row_number() over w as version_rank
-    from all_versions
+    from multi_version
     window w as (
-        partition by source, reporter_iso3, partner_iso3, flow, period, product_code
+        partition by {{ key | join(', ') }}
         order by {{ release_sort_key('release') }}, loaded_at
     )
 ),
@@ -38,7 +71,7 @@ positioned as (
     select
         *,
         max(case when is_current_file_version then version_rank end) over (
-            partition by source, reporter_iso3, partner_iso3, flow, period, product_code
+            partition by {{ key | join(', ') }}
         ) as latest_current_rank
     from ordered
 ),
@@ -62,17 +95,23 @@ final as (
         lead(c.version_rank) over v as next_change_rank
     from changes c
     window v as (
-        partition by c.source, c.reporter_iso3, c.partner_iso3, c.flow, c.period, c.product_code
+        partition by {% for k in key %}c.{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}
         order by c.version_rank
     )
+),
+
+windowed as (
+    select
+        {% for column in columns %}f.{{ column }},
+        {% endfor -%}
+        f.valid_from,
+        f.valid_to,
+        -- the version the latest current file says: the last change at or before its position
+        coalesce(f.version_rank <= f.latest_current_rank
+                 and (f.next_change_rank is null or f.next_change_rank > f.latest_current_rank), false) as is_latest
+    from final f
 )
 
-select
-    {% for column in columns %}f.{{ column }},
-    {% endfor -%}
-    f.valid_from,
-    f.valid_to,
-    -- the version the latest current file says: the last change at or before its position
-    coalesce(f.version_rank <= f.latest_current_rank
-             and (f.next_change_rank is null or f.next_change_rank > f.latest_current_rank), false) as is_latest
-from final f
+select * from single_version
+union all
+select * from windowed
