@@ -93,34 +93,25 @@ by_source as (
     group by source, reporter_iso3, partner_iso3, year
 ),
 
-own as (
-    -- per reporter, partner and year, the first source in precedence that has its figures
-    select
-        b.reporter_iso3, b.partner_iso3, b.year,
-        {{ arg_min_by(struct_of({
-                'source': 'b.source', 'partner_entity_type': 'b.partner_entity_type', 'turnover_usd': 'b.turnover_usd',
-                'exports_usd': 'b.exports_usd', 'imports_usd': 'b.imports_usd', 'partner_share_pct': 'b.partner_share_pct',
-                'partner_rank': 'b.partner_rank', 'partner_import_share_pct': 'b.partner_import_share_pct',
-                'partner_import_rank': 'b.partner_import_rank'}),
-            ['coalesce(p.precedence, 999)', 'b.source']) }} as pick
-    from by_source b
-    left join trade_precedence p on p.source = b.source
-    group by b.reporter_iso3, b.partner_iso3, b.year
-),
-
 own_flat as (
+    -- per reporter, partner and year, the first source in precedence that has its figures (a
+    -- row_number over 1.9 million rows at all-DOTS scale: 3 s less than an arg_min of a struct)
     select
         reporter_iso3, partner_iso3, year,
-        pick.source as trade_source,
-        pick.partner_entity_type as partner_entity_type,
-        pick.turnover_usd as turnover_usd,
-        pick.exports_usd as exports_usd,
-        pick.imports_usd as imports_usd,
-        pick.partner_share_pct as partner_share_pct,
-        pick.partner_rank as partner_rank,
-        pick.partner_import_share_pct as partner_import_share_pct,
-        pick.partner_import_rank as partner_import_rank
-    from own
+        source as trade_source,
+        partner_entity_type, turnover_usd, exports_usd, imports_usd,
+        partner_share_pct, partner_rank, partner_import_share_pct, partner_import_rank
+    from (
+        select
+            b.*,
+            row_number() over (
+                partition by b.reporter_iso3, b.partner_iso3, b.year
+                order by coalesce(p.precedence, 999), b.source
+            ) as source_order
+        from by_source b
+        left join trade_precedence p on p.source = b.source
+    ) ranked
+    where source_order = 1
 ),
 
 mirror as (
