@@ -265,7 +265,7 @@ class _Watcher:
     def __init__(self, inst, run_id: str, on_step: Callable[[str, str, float], None]) -> None:
         self.inst, self.run_id, self.on_step = inst, run_id, on_step
         self.started: dict[str, float] = {}
-        self.cursor = 0
+        self.cursor: str | None = None
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
         self.thread.start()
@@ -277,11 +277,16 @@ class _Watcher:
         self._poll()
 
     def _poll(self) -> None:
+        # only the step events after the cursor (reading the whole log at every poll was quadratic:
+        # a 235-workbook build writes about 1,200 events)
+        from dagster import DagsterEventType
+
+        kinds = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
         try:
-            records = self.inst.all_logs(self.run_id)
+            page = self.inst.get_records_for_run(self.run_id, cursor=self.cursor, of_type=kinds)
         except Exception:  # the run may not exist yet
             return
-        for record in records[self.cursor:]:
+        for record in (r.event_log_entry for r in page.records):
             event = record.dagster_event
             if event is None or event.step_key is None:
                 continue
@@ -292,7 +297,7 @@ class _Watcher:
             elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
                 seconds = record.timestamp - self.started.get(event.step_key, record.timestamp)
                 self.on_step(event.step_key, "succeeded" if kind == "STEP_SUCCESS" else "failed", seconds)
-        self.cursor = len(records)
+        self.cursor = page.cursor or self.cursor
 
     def stop(self) -> None:
         self._stop.set()

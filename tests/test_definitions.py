@@ -111,3 +111,31 @@ def test_every_build_is_recorded_in_the_project_dagster_instance(built_warehouse
     names = {r.dagster_event.event_specific_data.check_name for r in checks}
     assert {"imf_dots_partner_sum_within_world_total", "imf_dots_key_unique"} <= names
     assert any(n.startswith("unique_combination_partner_shares") for n in names)
+
+
+def test_progress_follows_each_step_of_a_run_once_and_in_order():
+    """The progress display's watcher (`corridor build` on a terminal) reads a real run's step events
+    from the instance as they are written, each once: a start, then a success or a failure."""
+    import uuid
+
+    from orchestration.build import _Watcher
+
+    @dg.op
+    def first() -> int:
+        return 1
+
+    @dg.op
+    def second(x: int) -> int:
+        raise RuntimeError(f"the second step fails ({x})")
+
+    @dg.job
+    def two_steps():
+        second(first())
+
+    seen: list[tuple[str, str]] = []
+    with dg.DagsterInstance.ephemeral() as instance:
+        run_id = str(uuid.uuid4())
+        watcher = _Watcher(instance, run_id, lambda key, status, seconds: seen.append((key, status)))
+        two_steps.execute_in_process(instance=instance, run_id=run_id, raise_on_error=False)
+        watcher.stop()
+    assert seen == [("first", "started"), ("first", "succeeded"), ("second", "started"), ("second", "failed")]
