@@ -17,6 +17,7 @@ keys, partner sums…) which an expectation then judges.
 
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -361,7 +362,7 @@ def expectations():
 
 
 def run_checks(spec: SourceSpec, checks, warehouse: WarehouseResource):
-    from orchestration.lib.quality import Expectation, frame_of, run_suite
+    from orchestration.lib.quality import Expectation, frames_of, run_suite, run_suite_in_batches
 
     results = {}
     with warehouse.connect() as conn:
@@ -374,12 +375,15 @@ def run_checks(spec: SourceSpec, checks, warehouse: WarehouseResource):
         if row_checks:
             wanted = list(dict.fromkeys(c for chk in row_checks for c in (*chk.columns, *chk.key) if c in columns))
             cols = ", ".join(f'"{c}"' for c in wanted) or "*"
-            frame = frame_of(conn.sql(f"select {cols} from {spec.table} where load_id in (select unnest(?::bigint[]))",
-                                      params=[pending]))
-            judged = [c for c in row_checks if not (frame.empty and c.judges_rows)]
+            frames = frames_of(conn.sql(f"select {cols} from {spec.table} where load_id in (select unnest(?::bigint[]))",
+                                        params=[pending]))
+            first = next(frames)
+            judged = [c for c in row_checks if not (first.empty and c.judges_rows)]
             results.update({c.name: _nothing_to_judge(c) for c in row_checks if c not in judged})
             if judged:
-                results.update(run_suite(spec.name, frame, [Expectation(c.name, c.expect(), c.key) for c in judged]))
+                results.update(run_suite_in_batches(
+                    spec.name, itertools.chain([first], frames), lambda: [Expectation(c.name, c.expect(), c.key) for c in judged]))
+            del first, frames
         for c in (c for c in checks if c.sql is not None):
             sql = c.sql.format(table=spec.table, table_name=spec.table, current=CURRENT.format(table=spec.table),
                                sheet='"sheet"' if "sheet" in columns else "cast(null as varchar)")
