@@ -102,3 +102,23 @@ def test_reporters_that_are_not_countries_load_but_are_never_ranked(real_warehou
     assert one(real_warehouse, "select count(*) from marts.partner_shares where rank is not null "
                                "and partner_entity_type <> 'country'") == 0
     assert one(real_warehouse, "select entity_type from marts.dim_countries where iso3 = 'XSC'") == "aggregate"
+
+
+def test_source_checks_judge_every_new_figure_in_batches_and_skip_gx_when_nothing_to_judge(real_build):
+    """1.27 million real DOTS figures are more than one batch (FRAME_BATCH_ROWS): the row checks
+    validate them in batches and count every figure once; a check whose query finds no candidate
+    passes without a GX suite and says so; one with rows is judged by its GX expectation."""
+    from orchestration.lib.quality import FRAME_BATCH_ROWS
+
+    db, result = real_build
+    checks = {c.name.split(":")[1]: c for c in result.checks if c.name.startswith("raw/imf_dots:")}
+    figures = one(db, "select count(*) from raw.imf_dots")
+    assert figures > FRAME_BATCH_ROWS
+    for name in ("imf_dots_value_non_negative", "imf_dots_year_in_range", "imf_dots_unit_is_declared"):
+        assert checks[name].passed and checks[name].metadata["rows_checked"] == figures, name
+    key_unique = checks["imf_dots_key_unique"].metadata
+    assert checks["imf_dots_key_unique"].passed and key_unique["rows_checked"] == 0
+    assert key_unique["expectation"] == "not run by GX: no rows to judge"
+    partner_sums = checks["imf_dots_partner_sum_within_world_total"].metadata
+    assert partner_sums["rows_checked"] > 0
+    assert partner_sums["expectation"].startswith("expect_column_pair_values_a_to_be_greater_than_b(")
