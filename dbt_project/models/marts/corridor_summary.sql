@@ -31,10 +31,6 @@ without_totals as (
     where w.reporter_iso3 is null
 ),
 
-growth as (
-    select * from {{ ref('trade_growth') }} where flow = 'turnover'
-),
-
 fdi as (
     select f.*, coalesce(p.precedence, 999) as source_precedence
     from {{ ref('fdi_by_origin') }} f
@@ -95,12 +91,14 @@ by_source as (
 
 own_flat as (
     -- per reporter, partner and year, the first source in precedence that has its figures (a
-    -- row_number over 1.9 million rows at all-DOTS scale: 3 s less than an arg_min of a struct)
+    -- row_number over 1.9 million rows at all-DOTS scale: 3 s less than an arg_min of a struct),
+    -- with that source's year-on-year change of the turnover (marts.trade_growth)
     select
-        reporter_iso3, partner_iso3, year,
-        source as trade_source,
-        partner_entity_type, turnover_usd, exports_usd, imports_usd,
-        partner_share_pct, partner_rank, partner_import_share_pct, partner_import_rank
+        r.reporter_iso3, r.partner_iso3, r.year,
+        r.source as trade_source,
+        r.partner_entity_type, r.turnover_usd, r.exports_usd, r.imports_usd,
+        r.partner_share_pct, r.partner_rank, r.partner_import_share_pct, r.partner_import_rank,
+        g.yoy_pct as turnover_yoy_pct
     from (
         select
             b.*,
@@ -110,19 +108,11 @@ own_flat as (
             ) as source_order
         from by_source b
         left join trade_precedence p on p.source = b.source
-    ) ranked
-    where source_order = 1
-),
-
-mirror as (
-    -- the partner's records of the same trade: its imports from the reporter are the reporter's
-    -- exports seen from the other side, and vice versa
-    select partner_iso3 as reporter_iso3, reporter_iso3 as partner_iso3, year,
-        trade_source as mirror_source,
-        turnover_usd as turnover_mirror_usd,
-        imports_usd as exports_mirror_usd,
-        exports_usd as imports_mirror_usd
-    from own_flat
+    ) r
+    left join {{ ref('trade_growth') }} g
+        on g.flow = 'turnover' and g.source = r.source and g.reporter_iso3 = r.reporter_iso3
+        and g.partner_iso3 = r.partner_iso3 and g.year = r.year
+    where r.source_order = 1
 ),
 
 share_pairs as (
@@ -142,15 +132,55 @@ pairs as (
     union select distinct reporter_iso3, partner_iso3 from claims where partner_iso3 in (select iso3 from {{ ref('dim_countries') }} where is_country)
 ),
 
+sides as (
+    -- per reporter, partner and year: its own figures and the partner's records of the same trade
+    -- (the mirror: the partner's imports from the reporter are the reporter's exports seen from the
+    -- other side, and vice versa), one full join of own_flat with itself
+    select
+        coalesce(o.reporter_iso3, m.partner_iso3) as reporter_iso3,
+        coalesce(o.partner_iso3, m.reporter_iso3) as partner_iso3,
+        cast(coalesce(o.year, m.year) as bigint) as year,
+        o.trade_source, o.turnover_usd, o.exports_usd, o.imports_usd, o.turnover_yoy_pct,
+        o.partner_share_pct, o.partner_rank, o.partner_import_share_pct, o.partner_import_rank,
+        m.trade_source as mirror_source,
+        m.turnover_usd as turnover_mirror_usd,
+        m.imports_usd as exports_mirror_usd,
+        m.exports_usd as imports_mirror_usd,
+        m.turnover_yoy_pct as turnover_mirror_yoy_pct
+    from own_flat o
+    full outer join own_flat m
+        on m.reporter_iso3 = o.partner_iso3 and m.partner_iso3 = o.reporter_iso3 and m.year = o.year
+),
+
+trade_years as (
+    -- the years of a corridor's trade: either side has figures
+    select s.*
+    from sides s
+    join pairs p on p.reporter_iso3 = s.reporter_iso3 and p.partner_iso3 = s.partner_iso3
+),
+
+other_years as (
+    -- years with FDI, registry or claims figures (a few hundred rows)
+    select host_iso3 as reporter_iso3, origin_iso3 as partner_iso3, cast(year as bigint) as year from fdi_inflows
+    union select host_iso3, origin_iso3, cast(year as bigint) from fdi_positions
+    union select host_iso3, origin_iso3, cast(year(as_of_date) as bigint) from registry
+    union select c.reporter_iso3, c.partner_iso3, cast(c.year as bigint) from claims c
+        join pairs p on p.reporter_iso3 = c.reporter_iso3 and p.partner_iso3 = c.partner_iso3
+),
+
 years as (
-    select p.reporter_iso3, p.partner_iso3, s.year
-    from pairs p join own_flat s on s.reporter_iso3 = p.reporter_iso3 and s.partner_iso3 = p.partner_iso3
-    union select p.reporter_iso3, p.partner_iso3, s.year
-    from pairs p join own_flat s on s.reporter_iso3 = p.partner_iso3 and s.partner_iso3 = p.reporter_iso3
-    union select host_iso3, origin_iso3, year from fdi_inflows
-    union select host_iso3, origin_iso3, year from fdi_positions
-    union select host_iso3, origin_iso3, year(as_of_date) from registry
-    union select c.reporter_iso3, c.partner_iso3, c.year from claims c join pairs p using (reporter_iso3, partner_iso3)
+    -- every row of the summary: the corridor's trade years, and the years of its FDI, registry and
+    -- claims figures
+    select
+        coalesce(t.reporter_iso3, o.reporter_iso3) as reporter_iso3,
+        coalesce(t.partner_iso3, o.partner_iso3) as partner_iso3,
+        coalesce(t.year, o.year) as year,
+        t.trade_source, t.turnover_usd, t.exports_usd, t.imports_usd, t.turnover_yoy_pct,
+        t.partner_share_pct, t.partner_rank, t.partner_import_share_pct, t.partner_import_rank,
+        t.mirror_source, t.turnover_mirror_usd, t.exports_mirror_usd, t.imports_mirror_usd, t.turnover_mirror_yoy_pct
+    from trade_years t
+    full outer join other_years o
+        on o.reporter_iso3 = t.reporter_iso3 and o.partner_iso3 = t.partner_iso3 and o.year = t.year
 ),
 
 companies as (
@@ -180,20 +210,20 @@ final as (
         y.reporter_iso3,
         y.partner_iso3,
         y.year,
-        o.turnover_usd,
-        o.exports_usd,
-        o.imports_usd,
-        m.turnover_mirror_usd,
-        m.exports_mirror_usd,
-        m.imports_mirror_usd,
-        g.yoy_pct as turnover_yoy_pct,
-        gm.yoy_pct as turnover_mirror_yoy_pct,
-        o.partner_share_pct,
-        o.partner_rank,
-        o.partner_import_share_pct,
-        o.partner_import_rank,
-        o.turnover_usd - m.turnover_mirror_usd as mirror_gap_usd,
-        case when m.turnover_mirror_usd > 0 then 100.0 * (o.turnover_usd - m.turnover_mirror_usd) / m.turnover_mirror_usd end as mirror_gap_pct,
+        y.turnover_usd,
+        y.exports_usd,
+        y.imports_usd,
+        y.turnover_mirror_usd,
+        y.exports_mirror_usd,
+        y.imports_mirror_usd,
+        y.turnover_yoy_pct,
+        y.turnover_mirror_yoy_pct,
+        y.partner_share_pct,
+        y.partner_rank,
+        y.partner_import_share_pct,
+        y.partner_import_rank,
+        y.turnover_usd - y.turnover_mirror_usd as mirror_gap_usd,
+        case when y.turnover_mirror_usd > 0 then 100.0 * (y.turnover_usd - y.turnover_mirror_usd) / y.turnover_mirror_usd end as mirror_gap_pct,
         f.fdi_inflow_usd,
         f.fdi_source,
         c.companies_registered,
@@ -204,22 +234,16 @@ final as (
         coalesce(cc.claims_consistent, 0) as claims_consistent,
         coalesce(cc.claims_conflicting, 0) as claims_conflicting,
         coalesce(cc.claims_unverifiable, 0) as claims_unverifiable,
-        o.trade_source,
-        m.mirror_source,
+        y.trade_source,
+        y.mirror_source,
         fp.fdi_position_usd,
         fp.fdi_position_investor_usd,
         fp.fdi_position_source
-    from (select distinct * from years) y
-    left join own_flat o using (reporter_iso3, partner_iso3, year)
-    left join mirror m using (reporter_iso3, partner_iso3, year)
-    left join growth g on g.source = o.trade_source and g.reporter_iso3 = y.reporter_iso3
-        and g.partner_iso3 = y.partner_iso3 and g.year = y.year
-    left join growth gm on gm.source = m.mirror_source and gm.reporter_iso3 = y.partner_iso3
-        and gm.partner_iso3 = y.reporter_iso3 and gm.year = y.year
+    from years y
     left join fdi_inflows f on f.host_iso3 = y.reporter_iso3 and f.origin_iso3 = y.partner_iso3 and f.year = y.year
     left join fdi_positions fp on fp.host_iso3 = y.reporter_iso3 and fp.origin_iso3 = y.partner_iso3 and fp.year = y.year
-    left join companies c using (reporter_iso3, partner_iso3, year)
-    left join claim_counts cc using (reporter_iso3, partner_iso3, year)
+    left join companies c on c.reporter_iso3 = y.reporter_iso3 and c.partner_iso3 = y.partner_iso3 and c.year = y.year
+    left join claim_counts cc on cc.reporter_iso3 = y.reporter_iso3 and cc.partner_iso3 = y.partner_iso3 and cc.year = y.year
 )
 
 select * from final
