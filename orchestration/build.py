@@ -56,12 +56,12 @@ def fingerprints(raw: Path | None = None) -> dict:
     """sha256 of every raw folder (one per source folder), of the dbt project and of Corridor's code."""
     raw = raw or constants.raw_dir()
     folders = sorted(p for p in raw.iterdir() if p.is_dir() and not p.name.startswith(".")) if raw.is_dir() else []
-    dbt_files = [p for d in ("models", "macros", "tests", "seeds") for p in _files(constants.DBT_PROJECT_DIR / d)]
-    dbt_files += [constants.DBT_PROJECT_DIR / "dbt_project.yml", constants.DBT_PROJECT_DIR / "profiles.yml"]
     code = _files(constants.REPO_ROOT / "orchestration", (".py", ".sql", ".yml", ".yaml"))
+    from orchestration.lib.dbt import project_fingerprint
+
     return {
         "raw": {folder.name: _digest(_files(folder), raw) for folder in folders},
-        "dbt": _digest(dbt_files, constants.DBT_PROJECT_DIR),
+        "dbt": project_fingerprint(),
         "code": _digest(code, constants.REPO_ROOT),
         "settings": {k: os.environ.get(k, "") for k in ("CORRIDOR_FOCUS", "CORRIDOR_DOCS", "CORRIDOR_RAW")},
     }

@@ -102,6 +102,20 @@ def copy_raw(dest: Path, with_more_dots: bool = False) -> Path:
     return out
 
 
+def revise_workbook(src: Path, dst: Path, year: int, value_mn: float) -> None:
+    """Copy a DOTS workbook, changing the World exports figure of one year (a synthetic revision)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(src)
+    ws = wb["Exports, FOB"]
+    header = next(r for r in ws.iter_rows(min_row=1, max_row=12) if any(str(c.value) == str(year) for c in r))
+    col = next(c.column for c in header if str(c.value) == str(year))
+    row = next(r[0].row for r in ws.iter_rows(min_row=1, max_col=2) if r[1].value == "World")
+    ws.cell(row=row, column=col, value=value_mn)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(dst)
+
+
 def failure_text(result) -> str:
     return f"failures: {result.failures}\nfailed checks: {[(c.name, c.metadata) for c in result.failed_checks]}"
 

@@ -5,26 +5,13 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import openpyxl
 import pytest
 
-from conftest import build, failure_text
+from conftest import build, failure_text, revise_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 WORLD_EXPORTS_2019 = 19_635.7486  # USD mn, Azerbaijan's own figure in the 2022 vintage
 REVISED = 19_700.0  # the synthetic revision this test writes into a copy
-
-
-def revise(src: Path, dst: Path, year: int, value_mn: float) -> None:
-    """Copy a DOTS workbook, changing the World exports figure of one year (a synthetic revision)."""
-    wb = openpyxl.load_workbook(src)
-    ws = wb["Exports, FOB"]
-    header = next(r for r in ws.iter_rows(min_row=1, max_row=12) if any(str(c.value) == str(year) for c in r))
-    col = next(c.column for c in header if str(c.value) == str(year))
-    row = next(r[0].row for r in ws.iter_rows(min_row=1, max_col=2) if r[1].value == "World")
-    ws.cell(row=row, column=col, value=value_mn)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(dst)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +26,7 @@ def two_releases(tmp_path_factory):
     db = tmp / "wh" / "corridor.duckdb"
     with duckdb.connect(str(db), read_only=True) as conn:
         first_loaded = conn.execute("select max(started_at) from audit.load_log where source = 'imf_dots'").fetchone()[0]
-    revise(REPO / "raw" / "imf_dots" / "DOTS_13.xlsx", raw / "imf_dots" / "2023-06" / "DOTS_13.xlsx", 2019, REVISED)
+    revise_workbook(REPO / "raw" / "imf_dots" / "DOTS_13.xlsx", raw / "imf_dots" / "2023-06" / "DOTS_13.xlsx", 2019, REVISED)
     second = build(tmp / "wh", raw, full=False)
     assert second.success, failure_text(second)
     return db, first_loaded

@@ -1,6 +1,8 @@
 """dbt, driven in this process through its programmatic API (``dbtRunner``): the project's paths,
-the arguments every invocation takes, and parsing the manifest when the project changed."""
+the arguments every invocation takes, parsing the manifest when the project changed, and when the
+incremental models must be rebuilt whole."""
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -19,9 +21,50 @@ def manifest_path() -> Path:
 
 
 def project_files() -> list[Path]:
+    """The files that make the dbt project (hidden files and folders left out)."""
     root = constants.DBT_PROJECT_DIR
-    files = [p for d in ("models", "macros", "tests", "seeds") for p in (root / d).rglob("*") if p.is_file()]
+    files = [p for d in ("models", "macros", "tests", "seeds") for p in (root / d).rglob("*")
+             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)]
     return files + [root / "dbt_project.yml", root / "profiles.yml"]
+
+
+def project_fingerprint() -> str:
+    """sha256 of every file of the dbt project (models, macros, tests, seeds, project and profile)."""
+    root = constants.DBT_PROJECT_DIR
+    digest = hashlib.sha256()
+    for path in sorted(project_files()):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+# Which dbt project each incremental model of a build file was last built with. An incremental
+# model keeps the rows of unchanged partitions (dbt_project/macros/trade_partitions.sql), so after a
+# change to the project it must be rebuilt whole once: `dbt build --full-refresh`.
+MODELS_BUILT_DDL = """
+create table if not exists audit.dbt_models_built (
+    model varchar primary key,
+    project_fingerprint varchar not null,  -- project_fingerprint() of the build
+    built_at timestamptz not null
+)"""
+
+
+def needs_full_refresh(conn, incremental_models: list[str], fingerprint: str) -> bool:
+    """Whether any of ``incremental_models`` was last built (in the build file of ``conn``) with
+    another dbt project than ``fingerprint``, or never."""
+    if not incremental_models:
+        return False
+    conn.execute(MODELS_BUILT_DDL)
+    built = dict(conn.execute("select model, project_fingerprint from audit.dbt_models_built").fetchall())
+    return any(built.get(model) != fingerprint for model in incremental_models)
+
+
+def record_models_built(conn, models: list[str], fingerprint: str) -> None:
+    """Record that ``models`` (incremental models dbt built successfully) are built with ``fingerprint``."""
+    if models:
+        conn.execute(MODELS_BUILT_DDL)
+        conn.executemany("insert or replace into audit.dbt_models_built values (?, ?, now())",
+                         [[model, fingerprint] for model in models])
 
 
 def dbt_args(*args: str) -> list[str]:

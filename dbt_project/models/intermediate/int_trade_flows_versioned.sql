@@ -1,21 +1,21 @@
-{{ config(materialized='table') }}
+{{ config(**partitioned_by_reporter()) }}
+-- depends_on: {{ ref('int_trade_partitions') }}
 -- A table, not a view: five marts read it, and its window functions over every version of every
--- figure (2.6 million at all-DOTS scale) would otherwise run once per mart.
+-- figure (2.6 million at all-DOTS scale) would otherwise run once per mart. Incremental: a build
+-- recomputes only the sources and reporters whose loads changed (macros/trade_partitions.sql).
 -- Every version of every trade figure of every trade source (IMF DOTS, UN Comtrade, IMF SDMX, the IMF IMTS
 -- matrix, UN Comtrade trade matrices), ordered: a later release supersedes an earlier one ('base', the
 -- top-level files, is the oldest: macro release_sort_key), and a
 -- newer load of the same release supersedes an older one. Consecutive versions with the same value
 -- are collapsed, so a version exists only where the figure changed. valid_from / valid_to are load
 -- times: "what did the warehouse say on date D" is valid_from <= D < coalesce(valid_to, infinity).
-{%- set trade_sources = ['stg_imf_dots__trade_flows', 'stg_comtrade__trade_flows', 'stg_imf_sdmx__trade_flows',
-                         'stg_imf_imts__trade_flows', 'stg_comtrade_matrix__trade_flows'] -%}
 {%- set columns = ['source', 'reporter_iso3', 'partner_iso3', 'partner_entity_type', 'flow', 'valuation', 'year',
                    'period', 'product_code', 'value_usd', 'is_estimate', 'release', 'source_file', 'file_sha256',
                    'source_sheet', 'source_row', 'loaded_at', 'is_current_file_version'] %}
 {%- set key = ['source', 'reporter_iso3', 'partner_iso3', 'flow', 'period', 'product_code'] %}  {#- a figure #}
 with all_versions as (
-    {%- for model in trade_sources %}
-    select {{ columns | join(', ') }} from {{ ref(model) }}
+    {%- for model in trade_staging_models() %}
+    select {{ columns | join(', ') }} from {{ ref(model) }} where {{ in_changed_partitions() }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),

@@ -1,5 +1,7 @@
-{{ config(materialized='table') }}
--- A table, not a view: shares, growth and the World totals all read it.
+{{ config(**partitioned_by_reporter()) }}
+-- depends_on: {{ ref('int_trade_partitions') }}
+-- A table, not a view: shares, growth and the World totals all read it. Incremental by source and
+-- reporter (macros/trade_partitions.sql).
 -- Total-product annual exports and imports per reporter × partner × year, with turnover (exports + imports)
 -- added as a third flow. Turnover exists when at least one of the two flows is recorded with the
 -- partner, and only for reporter-years for which the source records both flows at all: a source
@@ -11,6 +13,7 @@ with flows as (
     where product_code = 'TOTAL'
       and flow in ('exports', 'imports')
       and period = cast(year as {{ dbt.type_string() }})  -- annual figures only
+      and {{ in_changed_partitions() }}
 ),
 
 both_flows as (

@@ -1,7 +1,11 @@
+{{ config(**partitioned_by_reporter()) }}
+-- depends_on: {{ ref('int_trade_partitions') }}
 -- Each partner's value, the reporter's own World total, the share and the rank among partner
 -- countries (aggregates, unspecified and historical entries are kept but never ranked).
+-- Incremental by source and reporter (macros/trade_partitions.sql).
 with flows as (
     select * from {{ ref('int_trade_turnover_computed') }}
+    where {{ in_changed_partitions() }}
 ),
 
 world as (

@@ -1,7 +1,11 @@
+{{ config(**partitioned_by_reporter()) }}
+-- depends_on: {{ ref('int_trade_partitions') }}
 -- Year-on-year change, 5-year CAGR and contribution to the reporter's growth, per
--- reporter × partner × flow (exports, imports, turnover) × year.
+-- reporter × partner × flow (exports, imports, turnover) × year. Incremental by source and reporter
+-- (macros/trade_partitions.sql).
 with flows as (
     select * from {{ ref('int_trade_turnover_computed') }}
+    where {{ in_changed_partitions() }}
 ),
 
 world as (

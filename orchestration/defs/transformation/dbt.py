@@ -16,6 +16,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, build_dbt_asset_specs
 
 from orchestration import constants
+from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.dbt import dbt_args, manifest_path
 
 
@@ -64,27 +65,40 @@ def _dbt_assets() -> dg.AssetsDefinition:
 
     @dg.multi_asset(name="corridor_dbt_models", specs=specs, check_specs=checks, can_subset=True,
                     description="dbt build of the selected staging, intermediate and mart models with their tests")
-    def corridor_dbt_models(context: dg.AssetExecutionContext):
-        yield from run_dbt_build(context, unique_of, test_of, manifest)
+    def corridor_dbt_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        yield from run_dbt_build(context, warehouse, unique_of, test_of, manifest)
 
     return corridor_dbt_models
 
 
-def run_dbt_build(context, unique_of: dict, test_of: dict, manifest: dict):
-    """One ``dbt build`` of the selected models (their tests included), results as Dagster events."""
-    from orchestration.lib.dbt import invoke
+def run_dbt_build(context, warehouse: WarehouseResource, unique_of: dict, test_of: dict, manifest: dict):
+    """One ``dbt build`` of the selected models (their tests included), results as Dagster events.
+
+    The incremental models (dbt_project/macros/trade_partitions.sql) recompute only the partitions
+    whose loads changed. When one of them was last built with another dbt project (or never),
+    the build is a ``--full-refresh``: every selected model and seed is rebuilt whole."""
+    from orchestration.lib.dbt import invoke, needs_full_refresh, project_fingerprint, record_models_built
 
     constants.export_env()
     selected = [unique_of[k] for k in context.selected_asset_keys if k in unique_of]
     names = [manifest["nodes"][u]["name"] for u in selected]
+    incremental = [manifest["nodes"][u]["name"] for u in selected
+                   if manifest["nodes"][u].get("config", {}).get("materialized") == "incremental"]
+    fingerprint = project_fingerprint()
+    with warehouse.connect() as conn:
+        full_refresh = needs_full_refresh(conn, incremental, fingerprint)
     verbose = os.environ.get("CORRIDOR_VERBOSE") == "1"
-    # --full-refresh: a seed whose columns changed is recreated, not appended to (no model is incremental).
     # dbt unit tests check a model's SQL on fixtures, not the data: they run in `make test`
     # (tests/test_dbt_project.py) and with `dbt test --select test_type:unit`, not in every build.
-    args = dbt_args("build", "--full-refresh", "--exclude-resource-type", "unit_test", "--select", *names,
-                    *([] if verbose else ["--quiet"]))
+    args = dbt_args("build", *(["--full-refresh"] if full_refresh else []), "--exclude-resource-type", "unit_test",
+                    "--select", *names, *([] if verbose else ["--quiet"]))
+    context.log.info(f"dbt build of {len(names)} models{' (full refresh)' if full_refresh else ''}")
     result = invoke(args)
     by_id = {r.node.unique_id: r for r in (result.result or [])} if result.result is not None else {}
+    built = [manifest["nodes"][u]["name"] for u in selected if manifest["nodes"][u]["name"] in incremental
+             and u in by_id and str(getattr(by_id[u].status, "value", by_id[u].status)) == "success"]
+    with warehouse.connect() as conn:
+        record_models_built(conn, built, fingerprint)
     key_of = {u: k for k, u in unique_of.items()}
     failed = []
     for unique_id, res in by_id.items():

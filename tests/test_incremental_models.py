@@ -1,0 +1,122 @@
+"""The incremental trade models (dbt_project/macros/trade_partitions.sql): a build after a change
+recomputes only the sources and reporters whose loads changed, and gives exactly what a full
+rebuild of the same build file gives, for every mart and every incremental model."""
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import build, failure_text, revise_workbook, settings
+
+REPO = Path(__file__).resolve().parents[1]
+INCREMENTAL = ["int_trade_flows_versioned", "int_trade_turnover_computed", "partner_shares", "trade_growth"]
+SCHEMA_OF = {"int_trade_flows_versioned": "intermediate", "int_trade_turnover_computed": "intermediate"}
+
+
+def table_sums(db: Path) -> dict[str, tuple]:
+    """(rows, order-independent md5) of every mart and every incremental model."""
+    with duckdb.connect(str(db), read_only=True) as conn:
+        marts = [n for (n,) in conn.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+        out = {}
+        for schema, name in [("marts", m) for m in marts] + [(SCHEMA_OF[m], m) for m in SCHEMA_OF]:
+            out[f"{schema}.{name}"] = conn.execute(
+                f"select count(*), md5(coalesce(string_agg(r, chr(10) order by r), '')) "
+                f"from (select cast(t as varchar) r from {schema}.{name} t)").fetchone()
+    return out
+
+
+def full_refresh_of(db: Path, workdir: Path) -> Path:
+    """A copy of the build file ``db`` rebuilt by `dbt build --full-refresh` (every model whole)."""
+    from orchestration.lib.dbt import dbt_args, invoke
+
+    copy = workdir / "corridor.duckdb"
+    workdir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(db, copy)
+    with settings(CORRIDOR_BUILD_DB=copy):
+        result = invoke(dbt_args("build", "--full-refresh", "--exclude-resource-type", "unit_test", "--quiet"))
+    assert result.success, result.exception
+    return copy
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    """raw/ without China's workbook, built whole: the starting point of the changes below."""
+    tmp = tmp_path_factory.mktemp("incremental")
+    raw = tmp / "raw"
+    shutil.copytree(REPO / "raw", raw)
+    held = tmp / "held"
+    held.mkdir()
+    shutil.move(raw / "imf_dots" / "DOTS_40.xlsx", held / "DOTS_40.xlsx")
+    first = build(tmp / "wh", raw)
+    assert first.success, failure_text(first)
+    return tmp, raw, held
+
+
+def build_db() -> Path:
+    """The build file of the session's builds (conftest: CORRIDOR_BUILD_DB)."""
+    from orchestration import constants
+
+    return constants.build_db_path()
+
+
+def last_invocation_partitions(db: Path) -> dict[str, set[tuple]]:
+    """Per incremental model, the (source, reporter) partitions the latest dbt invocation recomputed
+    (the others keep the record of an earlier one)."""
+    with duckdb.connect(str(db), read_only=True) as conn:
+        rows = conn.execute("""
+            select s.model, p.source, p.reporter_iso3
+            from audit.dbt_partitions s
+            left join intermediate.int_trade_partitions p using (partition_id)
+            where s.invocation_id = (select arg_max(invocation_id, built_at) from audit.dbt_partitions)""").fetchall()
+    out: dict[str, set[tuple]] = {}
+    for model, source, reporter in rows:
+        out.setdefault(model, set()).add((source, reporter))
+    return out
+
+
+def test_a_new_workbook_recomputes_its_reporter_only_and_equals_a_full_rebuild(warehouse):
+    tmp, raw, held = warehouse
+    shutil.copyfile(held / "DOTS_40.xlsx", raw / "imf_dots" / "DOTS_40.xlsx")
+    result = build(tmp / "wh", raw, full=False)
+    assert result.success, failure_text(result)
+    db = build_db()
+    assert last_invocation_partitions(db) == {model: {("imf_dots", "CHN")} for model in INCREMENTAL}
+    with duckdb.connect(str(db), read_only=True) as conn:  # China's figures arrived in every layer
+        assert conn.execute("select count(*) from marts.fct_trade_flows where source = 'imf_dots' "
+                            "and reporter_iso3 = 'CHN'").fetchone()[0] == 16084
+    assert table_sums(db) == table_sums(full_refresh_of(db, tmp / "full_1"))
+
+
+def test_a_revision_and_a_removed_workbook_equal_a_full_rebuild(warehouse):
+    tmp, raw, _ = warehouse
+    # Azerbaijan's 2019 World exports revised in a dated release; Macao's workbook removed
+    revise_workbook(REPO / "raw" / "imf_dots" / "DOTS_13.xlsx", raw / "imf_dots" / "2023-06" / "DOTS_13.xlsx",
+                    2019, 19_700.0)
+    (raw / "imf_dots" / "DOTS_42.xlsx").unlink()
+    result = build(tmp / "wh", raw, full=False)
+    assert result.success, failure_text(result)
+    db = build_db()
+    assert last_invocation_partitions(db) == {model: {("imf_dots", "AZE"), ("imf_dots", "MAC")} for model in INCREMENTAL}
+    with duckdb.connect(str(db), read_only=True) as conn:
+        assert conn.execute("select count(*) from marts.partner_shares where reporter_iso3 = 'MAC'").fetchone()[0] == 0
+        assert conn.execute(
+            "select value_usd / 1e6 from marts.partner_shares where source = 'imf_dots' and reporter_iso3 = 'AZE' "
+            "and partner_iso3 = 'WLD' and flow = 'exports' and year = 2019").fetchone()[0] == pytest.approx(19_700.0)
+    assert table_sums(db) == table_sums(full_refresh_of(db, tmp / "full_2"))
+
+
+def test_a_changed_dbt_project_rebuilds_the_incremental_models_whole(warehouse):
+    """After the dbt project changes, the next dbt build is a full refresh (once)."""
+    from orchestration.lib import dbt as corridor_dbt
+
+    tmp, _, _ = warehouse
+    db = build_db()
+    with duckdb.connect(str(db)) as conn:
+        fingerprint = corridor_dbt.project_fingerprint()
+        assert not corridor_dbt.needs_full_refresh(conn, INCREMENTAL, fingerprint)
+        assert corridor_dbt.needs_full_refresh(conn, INCREMENTAL, "another project")
+        assert corridor_dbt.needs_full_refresh(conn, INCREMENTAL + ["a_model_never_built"], fingerprint)
+        assert not corridor_dbt.needs_full_refresh(conn, [], "another project")  # nothing incremental selected
