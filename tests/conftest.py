@@ -136,6 +136,40 @@ def built_warehouse(tmp_path_factory) -> Path:
     return published
 
 
+REVISED_AZE_WORLD_EXPORTS_2019 = 19_700.0  # USD mn: the synthetic revision of changed_build
+
+
+@pytest.fixture(scope="session")
+def changed_build(tmp_path_factory):
+    """A build, then an incremental build after three changes (shared by tests/test_vintages.py and
+    tests/test_incremental_models.py). First raw/ without China's workbook, built whole; then China's
+    workbook added, Azerbaijan's 2019 World exports revised in a dated release folder (2023-06, a
+    synthetic revision to REVISED_AZE_WORLD_EXPORTS_2019) and Macao's workbook removed.
+
+    Returns (published file, a copy of the incremental build's build file, the last load time of
+    IMF DOTS in the first build)."""
+    import duckdb
+
+    tmp = tmp_path_factory.mktemp("changed_build")
+    raw = Path(shutil.copytree(RAW, tmp / "raw"))
+    (raw / "imf_dots" / "DOTS_40.xlsx").unlink()
+    first = build(tmp / "wh", raw)
+    assert first.success, failure_text(first)
+    published = tmp / "wh" / "corridor.duckdb"
+    with duckdb.connect(str(published), read_only=True) as conn:
+        first_loaded = conn.execute("select max(started_at) from audit.load_log where source = 'imf_dots'").fetchone()[0]
+    shutil.copyfile(DOTS_CHN, raw / "imf_dots" / "DOTS_40.xlsx")
+    revise_workbook(DOTS_AZE, raw / "imf_dots" / "2023-06" / "DOTS_13.xlsx", 2019, REVISED_AZE_WORLD_EXPORTS_2019)
+    (raw / "imf_dots" / "DOTS_42.xlsx").unlink()
+    second = build(tmp / "wh", raw, full=False)
+    assert second.success, failure_text(second)
+    from orchestration import constants
+
+    snapshot = tmp / "incremental_build.duckdb"  # the session's build file is reused by later builds
+    shutil.copyfile(constants.build_db_path(), snapshot)
+    return published, snapshot, first_loaded
+
+
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory):
     """The warehouse built from the real IMF set at half scale: raw/ plus the 114 real workbooks of

@@ -1,6 +1,7 @@
 """The incremental trade models (dbt_project/macros/trade_partitions.sql): a build after a change
 recomputes only the sources and reporters whose loads changed, and gives exactly what a full
-rebuild of the same build file gives, for every mart and every incremental model."""
+rebuild of the same build file gives, for every mart and every incremental model. The builds are
+conftest.changed_build: a new, a revised and a removed workbook in one incremental build."""
 
 import shutil
 from pathlib import Path
@@ -8,15 +9,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import build, failure_text, revise_workbook, settings
+from conftest import REVISED_AZE_WORLD_EXPORTS_2019
 
-REPO = Path(__file__).resolve().parents[1]
 INCREMENTAL = ["int_trade_flows_versioned", "int_trade_turnover_computed", "partner_shares", "trade_growth"]
 SCHEMA_OF = {"int_trade_flows_versioned": "intermediate", "int_trade_turnover_computed": "intermediate"}
 
 
 def table_sums(db: Path) -> dict[str, tuple]:
-    """(rows, order-independent md5) of every mart and every incremental model."""
+    """(rows, order-independent md5) of every mart and every intermediate incremental model."""
     with duckdb.connect(str(db), read_only=True) as conn:
         marts = [n for (n,) in conn.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
@@ -28,38 +28,17 @@ def table_sums(db: Path) -> dict[str, tuple]:
     return out
 
 
-def full_refresh_of(db: Path, workdir: Path) -> Path:
-    """A copy of the build file ``db`` rebuilt by `dbt build --full-refresh` (every model whole)."""
+def full_refresh_of(snapshot: Path) -> Path:
+    """The build file ``snapshot`` rebuilt by `dbt build --full-refresh` (every model whole), in
+    place of the session's build file (so dbt reuses its parsed project)."""
+    from orchestration import constants
     from orchestration.lib.dbt import dbt_args, invoke
 
-    copy = workdir / "corridor.duckdb"
-    workdir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(db, copy)
-    with settings(CORRIDOR_BUILD_DB=copy):
-        result = invoke(dbt_args("build", "--full-refresh", "--exclude-resource-type", "unit_test", "--quiet"))
+    db = constants.build_db_path()
+    shutil.copyfile(snapshot, db)
+    result = invoke(dbt_args("build", "--full-refresh", "--exclude-resource-type", "unit_test", "--quiet"))
     assert result.success, result.exception
-    return copy
-
-
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    """raw/ without China's workbook, built whole: the starting point of the changes below."""
-    tmp = tmp_path_factory.mktemp("incremental")
-    raw = tmp / "raw"
-    shutil.copytree(REPO / "raw", raw)
-    held = tmp / "held"
-    held.mkdir()
-    shutil.move(raw / "imf_dots" / "DOTS_40.xlsx", held / "DOTS_40.xlsx")
-    first = build(tmp / "wh", raw)
-    assert first.success, failure_text(first)
-    return tmp, raw, held
-
-
-def build_db() -> Path:
-    """The build file of the session's builds (conftest: CORRIDOR_BUILD_DB)."""
-    from orchestration import constants
-
-    return constants.build_db_path()
+    return db
 
 
 def last_invocation_partitions(db: Path) -> dict[str, set[tuple]]:
@@ -77,22 +56,8 @@ def last_invocation_partitions(db: Path) -> dict[str, set[tuple]]:
     return out
 
 
-@pytest.fixture(scope="module")
-def changed(warehouse):
-    """One incremental build after three changes: China's workbook added, Azerbaijan's 2019 World
-    exports revised in a dated release (a synthetic revision), Macao's workbook removed."""
-    tmp, raw, held = warehouse
-    shutil.copyfile(held / "DOTS_40.xlsx", raw / "imf_dots" / "DOTS_40.xlsx")
-    revise_workbook(REPO / "raw" / "imf_dots" / "DOTS_13.xlsx", raw / "imf_dots" / "2023-06" / "DOTS_13.xlsx",
-                    2019, 19_700.0)
-    (raw / "imf_dots" / "DOTS_42.xlsx").unlink()
-    result = build(tmp / "wh", raw, full=False)
-    assert result.success, failure_text(result)
-    return tmp, build_db()
-
-
-def test_only_the_changed_reporters_are_recomputed(changed):
-    _, db = changed
+def test_only_the_changed_reporters_are_recomputed(changed_build):
+    _, db, _ = changed_build
     # the other partitions (Hong Kong's workbook, IMTS, Comtrade: about 200) keep their first build
     assert last_invocation_partitions(db) == {
         model: {("imf_dots", "CHN"), ("imf_dots", "AZE"), ("imf_dots", "MAC")} for model in INCREMENTAL}
@@ -102,21 +67,23 @@ def test_only_the_changed_reporters_are_recomputed(changed):
         assert conn.execute("select count(*) from marts.partner_shares where reporter_iso3 = 'MAC'").fetchone()[0] == 0
         assert conn.execute(
             "select value_usd / 1e6 from marts.partner_shares where source = 'imf_dots' and reporter_iso3 = 'AZE' "
-            "and partner_iso3 = 'WLD' and flow = 'exports' and year = 2019").fetchone()[0] == pytest.approx(19_700.0)
+            "and partner_iso3 = 'WLD' and flow = 'exports' and year = 2019").fetchone()[0] == \
+            pytest.approx(REVISED_AZE_WORLD_EXPORTS_2019)
 
 
-def test_the_incremental_build_equals_a_full_rebuild(changed):
-    tmp, db = changed
+def test_the_incremental_build_equals_a_full_rebuild(changed_build):
+    _, db, _ = changed_build
     incremental = table_sums(db)
     assert len(incremental) == 17 + 2  # every mart and the two intermediate incremental models
-    assert incremental == table_sums(full_refresh_of(db, tmp / "full"))
+    assert incremental == table_sums(full_refresh_of(db))
 
 
-def test_a_changed_dbt_project_rebuilds_the_incremental_models_whole(changed):
+def test_a_changed_dbt_project_rebuilds_the_incremental_models_whole(changed_build, tmp_path):
     """After the dbt project changes, the next dbt build is a full refresh (once)."""
     from orchestration.lib import dbt as corridor_dbt
 
-    _, db = changed
+    db = tmp_path / "corridor.duckdb"
+    shutil.copyfile(changed_build[1], db)
     with duckdb.connect(str(db)) as conn:
         fingerprint = corridor_dbt.project_fingerprint()
         assert not corridor_dbt.needs_full_refresh(conn, INCREMENTAL, fingerprint)

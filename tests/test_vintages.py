@@ -1,35 +1,22 @@
 """Release vintages: a revised release supersedes the earlier one in the marts (the top-level files,
 release 'base', are the oldest), and the history mart answers "what did the data say on date D"."""
 
-import shutil
-from pathlib import Path
-
 import duckdb
 import pytest
 
-from conftest import build, failure_text, revise_workbook
+from conftest import REVISED_AZE_WORLD_EXPORTS_2019
 
-REPO = Path(__file__).resolve().parents[1]
 WORLD_EXPORTS_2019 = 19_635.7486  # USD mn, Azerbaijan's own figure in the 2022 vintage
-REVISED = 19_700.0  # the synthetic revision this test writes into a copy
+REVISED = REVISED_AZE_WORLD_EXPORTS_2019
 
 
 @pytest.fixture(scope="module")
-def two_releases(tmp_path_factory):
+def two_releases(changed_build):
     """The workbooks as delivered at the top of raw/imf_dots/ (release 'base', the oldest), then a
-    dated release folder with a revised copy: the dated release must supersede the top-level files."""
-    tmp = tmp_path_factory.mktemp("vintages")
-    raw = tmp / "raw"
-    shutil.copytree(REPO / "raw", raw)
-    first = build(tmp / "wh", raw)
-    assert first.success, failure_text(first)
-    db = tmp / "wh" / "corridor.duckdb"
-    with duckdb.connect(str(db), read_only=True) as conn:
-        first_loaded = conn.execute("select max(started_at) from audit.load_log where source = 'imf_dots'").fetchone()[0]
-    revise_workbook(REPO / "raw" / "imf_dots" / "DOTS_13.xlsx", raw / "imf_dots" / "2023-06" / "DOTS_13.xlsx", 2019, REVISED)
-    second = build(tmp / "wh", raw, full=False)
-    assert second.success, failure_text(second)
-    return db, first_loaded
+    dated release folder with a revised copy (conftest.changed_build, which also adds China's
+    workbook and removes Macao's): the dated release must supersede the top-level files."""
+    published, _, first_loaded = changed_build
+    return published, first_loaded
 
 
 def world_exports(conn, table: str, extra: str = "", params=()):
@@ -50,7 +37,7 @@ def test_the_revised_release_supersedes_in_the_marts(two_releases):
                                 "and partner_iso3 = 'CHN' and flow = 'turnover' and year = 2019").fetchall()
         assert turnover == [(pytest.approx(2183.7552),)]
         assert conn.execute("select count(*) from marts.fct_trade_flows where source = 'imf_dots'").fetchone()[0] == \
-            6735 + 16084 + 19950 + 10005  # the four workbooks of raw/imf_dots/, each figure once
+            6735 + 16084 + 19950  # raw/imf_dots/ without Macao's workbook (removed), each figure once
 
 
 def test_history_answers_what_the_data_said_on_a_date(two_releases):

@@ -100,15 +100,17 @@ def run_dbt_build(context, warehouse: WarehouseResource, unique_of: dict, test_o
     with warehouse.connect() as conn:
         record_models_built(conn, built, fingerprint)
     key_of = {u: k for k, u in unique_of.items()}
-    failed = []
+    failed, skipped = [], []
     for unique_id, res in by_id.items():
         status = str(getattr(res.status, "value", res.status))
         if unique_id in key_of and key_of[unique_id] in context.selected_asset_keys:
             if status == "success":
                 yield dg.MaterializeResult(asset_key=key_of[unique_id], metadata={
                     "execution_seconds": round(res.execution_time or 0.0, 3), "dbt_unique_id": unique_id})
+            elif status == "skipped":  # dbt build skips what depends on a failed model or error test
+                skipped.append(f"{manifest['nodes'][unique_id]['name']}: not built (an upstream model or blocking test failed)")
             else:
-                failed.append(f"{manifest['nodes'][unique_id]['name']}: {res.message}")
+                failed.append(f"{manifest['nodes'][unique_id]['name']}: {res.message or status}")
     for (asset_key, check_name), unique_id in test_of.items():
         res = by_id.get(unique_id)
         if res is None or dg.AssetCheckKey(asset_key, check_name) not in context.selected_asset_check_keys:
@@ -123,9 +125,10 @@ def run_dbt_build(context, warehouse: WarehouseResource, unique_of: dict, test_o
             severity=dg.AssetCheckSeverity.WARN if warn else dg.AssetCheckSeverity.ERROR,
             metadata={"status": status, "failed_row_count": int(res.failures or 0), "message": str(res.message or ""),
                       "dbt_unique_id": unique_id})
-    if not result.success and (failed or result.exception):
-        # a test failure is a failed check (reported above); a model that fails stops the run
-        errors = failed or [str(result.exception)]
+    if not result.success and (failed or skipped or result.exception):
+        # a test failure is a failed check (reported above); a model that fails stops the run, and
+        # so does a blocking test (dbt skips what depends on it): the errors first, then the skipped
+        errors = failed + skipped or [str(result.exception)]
         raise dg.Failure(description=f"dbt build failed: {errors[0].splitlines()[0]}",
                          metadata={"errors": dg.MetadataValue.json(errors[:20])})
 
