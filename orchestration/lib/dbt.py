@@ -38,9 +38,10 @@ def project_fingerprint() -> str:
     return digest.hexdigest()
 
 
-# Which dbt project each incremental model of a build file was last built with. An incremental
-# model keeps the rows of unchanged partitions (dbt_project/macros/trade_partitions.sql), so after a
-# change to the project it must be rebuilt whole once: `dbt build --full-refresh`.
+# Which dbt project each incremental model and seed of a build file was last built with. An
+# incremental model keeps the rows of unchanged partitions (dbt_project/macros/trade_partitions.sql)
+# and a seed is appended to, so after a change to the project they are rebuilt whole once:
+# `dbt build --full-refresh`.
 MODELS_BUILT_DDL = """
 create table if not exists audit.dbt_models_built (
     model varchar primary key,

@@ -75,15 +75,17 @@ def run_dbt_build(context, warehouse: WarehouseResource, unique_of: dict, test_o
     """One ``dbt build`` of the selected models (their tests included), results as Dagster events.
 
     The incremental models (dbt_project/macros/trade_partitions.sql) recompute only the partitions
-    whose loads changed. When one of them was last built with another dbt project (or never),
-    the build is a ``--full-refresh``: every selected model and seed is rebuilt whole."""
+    whose loads changed. When one of them or a seed was last built with another dbt project (or
+    never), the build is a ``--full-refresh``: every selected model and seed is rebuilt whole."""
     from orchestration.lib.dbt import invoke, needs_full_refresh, project_fingerprint, record_models_built
 
     constants.export_env()
     selected = [unique_of[k] for k in context.selected_asset_keys if k in unique_of]
     names = [manifest["nodes"][u]["name"] for u in selected]
+    # what a --full-refresh rebuilds differently: incremental models, and seeds (a seed whose columns
+    # changed must be recreated, not appended to)
     incremental = [manifest["nodes"][u]["name"] for u in selected
-                   if manifest["nodes"][u].get("config", {}).get("materialized") == "incremental"]
+                   if manifest["nodes"][u].get("config", {}).get("materialized") in ("incremental", "seed")]
     fingerprint = project_fingerprint()
     with warehouse.connect() as conn:
         full_refresh = needs_full_refresh(conn, incremental, fingerprint)
