@@ -85,6 +85,10 @@ def test_a_changed_dbt_project_rebuilds_the_incremental_models_whole(changed_bui
     db = tmp_path / "corridor.duckdb"
     shutil.copyfile(changed_build[1], db)
     with duckdb.connect(str(db)) as conn:
+        # what a full refresh rebuilds differently is recorded: the incremental models and the seeds
+        recorded = {m for (m,) in conn.execute("select model from audit.dbt_models_built").fetchall()}
+        assert recorded == set(INCREMENTAL) | {"dim_sources", "country_groups", "evidence_precedence",
+                                               "oecd_itic_cif_fob_margins_imports_from_chn_2022"}
         fingerprint = corridor_dbt.project_fingerprint()
         assert not corridor_dbt.needs_full_refresh(conn, INCREMENTAL, fingerprint)
         assert corridor_dbt.needs_full_refresh(conn, INCREMENTAL, "another project")
